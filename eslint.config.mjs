@@ -1,0 +1,41 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+// Module boundaries: the pure core imports no I/O; adapters wrap the outside world; apps
+// only compose. `@nx/enforce-module-boundaries` turns a wrong import into a lint error.
+const ioPackages = ['@grpc/grpc-js', 'prom-client', '@kubernetes/client-node', '@tensorflow/*', 'pino'];
+// Node built-ins are not in nx's project graph, so plain ESLint bans them in the pure core.
+const ioBuiltins = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'http2', 'dgram', 'worker_threads'].flatMap((m) => [m, `node:${m}`]);
+
+export default [
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/src/gen/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          banTransitiveDependencies: false,
+          depConstraints: [
+            { sourceTag: 'type:pure', onlyDependOnLibsWithTags: ['type:pure'], bannedExternalImports: ioPackages },
+            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter'], bannedExternalImports: ['@tensorflow/*', 'prom-client'] },
+            { sourceTag: 'type:tensor', onlyDependOnLibsWithTags: ['type:pure'], bannedExternalImports: ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', '@grpc/grpc-js'] },
+            { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter', 'type:tensor', 'type:service'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter', 'type:tensor', 'type:service'] },
+            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter', 'type:tensor', 'type:service'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ioBuiltins.map((name) => ({ name, message: 'the pure core does no I/O: take it as a parameter' })) }],
+    },
+  },
+];

@@ -1,0 +1,27 @@
+export * from './errors';
+export { createRng, deriveSeed, permutation, type Rng } from './random';
+export { canonicalJson, settingsId, withoutDefaults } from './canonical';
+export { densityAfter, sparsityLadder, roundsToReach, DEFAULT_ROUNDS } from './ladder';
+export * from './spec/campaign-schema';
+export { parseCampaign, validateCampaign, CampaignSpecError, formatPath, type SpecIssue } from './spec/parse-campaign';
+export { checkKnownNames, type KnownNames } from './spec/known-names';
+export {
+  expandCampaign,
+  planPretraining,
+  pretrainingsOf,
+  resolveRounds,
+  experimentIdentity,
+  type Experiment,
+  type ExperimentSettings,
+  type PretrainingPlan,
+} from './spec/expand-campaign';
+export { type WeightTensor, type MaskTensor, type Mask, sizeOf, countKept } from './pruning/tensors';
+export { isPrunable, type PruningPolicy } from './pruning/policy';
+export { selectKth } from './pruning/select';
+export { denseMask, pruneByMagnitude, checkMaskFits } from './pruning/magnitude';
+export { randomMaskLike } from './pruning/random-prune';
+export { maskStats, maskOverlap, type MaskStats, type LayerSparsity } from './pruning/sparsity';
+export { encodeMask, decodeMask } from './pruning/mask-codec';
+export * from './analysis/results';
+export { isMatching, baselineOf, winningSparsity, summarizeExperiment } from './analysis/tickets';
+export { resultsToCsv } from './analysis/results-csv';

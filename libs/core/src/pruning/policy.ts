@@ -1,0 +1,16 @@
+import type { PruningSpec } from '../spec/campaign-schema';
+
+export type PruningPolicy = PruningSpec;
+
+/**
+ * Which weights IMP may prune. Models name their layers by convention: convolution and dense
+ * kernels end in `/kernel`, the first convolution is `stem`, the classifier is `head`.
+ * Biases and batch-norm parameters are never kernels, so they are never pruned.
+ */
+export function isPrunable(name: string, policy: Pick<PruningPolicy, 'excludePatterns' | 'pruneStem'>): boolean {
+  if (!name.endsWith('/kernel')) return false;
+  const layer = name.slice(0, -'/kernel'.length);
+  if (layer === 'head') return false;
+  if (layer === 'stem' && !policy.pruneStem) return false;
+  return !policy.excludePatterns.some((p) => new RegExp(p).test(name));
+}

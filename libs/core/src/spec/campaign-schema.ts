@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+/**
+ * The campaign file: one schema, used by `lth validate`, `lth run` and (later) the CRD, so that
+ * all of them accept and reject the same documents. Every field has a default where a sane one
+ * exists; ids are computed from the settings with defaults omitted.
+ */
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lowercase letters, digits and dashes (max 63)');
+
+export const optimizerSchema = z
+  .object({
+    learningRate: z.number().positive().default(0.05),
+    momentum: z.number().min(0).max(1).default(0.9),
+    weightDecay: z.number().min(0).default(0),
+    /** Epochs at which the learning rate is multiplied by gamma. */
+    milestones: z.array(z.number().int().positive()).default([]),
+    gamma: z.number().positive().max(1).default(0.1),
+    warmupSteps: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const trainingSchema = z
+  .object({
+    epochs: z.number().int().positive().max(10_000).default(1),
+    /** Stop after this many steps; 0 runs every epoch. */
+    maxSteps: z.number().int().min(0).default(0),
+    batchSize: z.number().int().positive().max(65_536).default(128),
+    /** Use at most this many training examples a pass; 0 uses the whole split. */
+    maxExamples: z.number().int().min(0).default(0),
+    optimizer: optimizerSchema.default(() => optimizerSchema.parse({})),
+  })
+  .strict();
+
+const supervisedPretraining = z
+  .object({
+    name,
+    kind: z.literal('supervised'),
+    dataset: z.string().min(1),
+    seed: z.number().int().min(0).default(0),
+    training: trainingSchema.default(() => trainingSchema.parse({})),
+  })
+  .strict();
+
+const filePretraining = z
+  .object({
+    name,
+    kind: z.literal('file'),
+    /** A TF.js layers model (model.json beside its weight files), for the one model it fits. */
+    path: z.string().min(1),
+    model: z.string().min(1),
+  })
+  .strict();
+
+const randomInitPretraining = z
+  .object({
+    name,
+    kind: z.literal('none'),
+  })
+  .strict();
+
+export const pretrainingSchema = z.discriminatedUnion('kind', [
+  supervisedPretraining,
+  filePretraining,
+  randomInitPretraining,
+]);
+
+export const pruningSchema = z
+  .object({
+    strategy: z.enum(['global', 'layerwise']).default('global'),
+    /** Fraction of the remaining prunable weights removed each round. */
+    rate: z.number().gt(0).lt(1).default(0.2),
+    /** Regular expressions over weight names that are never pruned. */
+    excludePatterns: z
+      .array(
+        z.string().refine((p) => {
+          try {
+            new RegExp(p);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'is not a valid regular expression'),
+      )
+      .default([]),
+    pruneStem: z.boolean().default(false),
+  })
+  .strict();
+
+export const impSchema = z
+  .object({
+    /** Pruning rounds after the dense round 0. */
+    rounds: z.number().int().min(1).max(100).optional(),
+    /** Alternative to rounds: prune until at least this sparsity. */
+    targetSparsity: z.number().gt(0).lt(1).optional(),
+    /** Where survivors are rewound to: the pre-trained weights, or the seed's random init. */
+    rewind: z.enum(['pretrained', 'init']).default('pretrained'),
+    pruning: pruningSchema.default(() => pruningSchema.parse({})),
+  })
+  .strict()
+  .refine((v) => !(v.rounds !== undefined && v.targetSparsity !== undefined), {
+    message: 'give rounds or targetSparsity, not both',
+  });
+
+export const evaluationSchema = z
+  .object({
+    split: z.enum(['validation', 'test']).default('test'),
+    batchSize: z.number().int().positive().max(65_536).default(1000),
+    maxExamples: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const campaignSchema = z
+  .object({
+    name,
+    models: z.array(z.string().min(1)).min(1),
+    pretrainings: z.array(pretrainingSchema).min(1),
+    tasks: z.array(z.string().min(1)).min(1),
+    seeds: z.array(z.number().int().min(0)).min(1).default([0]),
+    imp: impSchema.default(() => impSchema.parse({})),
+    finetune: trainingSchema.default(() => trainingSchema.parse({})),
+    evaluation: evaluationSchema.default(() => evaluationSchema.parse({})),
+    /** Experiments run at the same time; 0 means one per core. */
+    parallelism: z.number().int().min(0).max(1024).default(0),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.pretrainings.forEach((p, i) => {
+      if (seen.has(p.name)) {
+        ctx.addIssue({ code: 'custom', path: ['pretrainings', i, 'name'], message: `duplicate name "${p.name}"` });
+      }
+      seen.add(p.name);
+    });
+  });
+
+export type CampaignSpec = z.infer<typeof campaignSchema>;
+export type PretrainingSpec = z.infer<typeof pretrainingSchema>;
+export type TrainingSpec = z.infer<typeof trainingSchema>;
+export type OptimizerSpec = z.infer<typeof optimizerSchema>;
+export type PruningSpec = z.infer<typeof pruningSchema>;
+export type ImpSpec = z.infer<typeof impSchema>;
+export type EvaluationSpec = z.infer<typeof evaluationSchema>;
+
+/** Default values, for omitting defaults from canonical settings. */
+export const TRAINING_DEFAULTS: TrainingSpec = trainingSchema.parse({});
+export const PRUNING_DEFAULTS: PruningSpec = pruningSchema.parse({});
+export const EVALUATION_DEFAULTS: EvaluationSpec = evaluationSchema.parse({});

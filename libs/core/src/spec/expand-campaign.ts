@@ -1,0 +1,119 @@
+import { settingsId, withoutDefaults } from '../canonical';
+import { DEFAULT_ROUNDS, roundsToReach } from '../ladder';
+import {
+  EVALUATION_DEFAULTS,
+  PRUNING_DEFAULTS,
+  TRAINING_DEFAULTS,
+  type CampaignSpec,
+  type EvaluationSpec,
+  type PretrainingSpec,
+  type PruningSpec,
+  type TrainingSpec,
+} from './campaign-schema';
+
+/** How θ_p of one model is obtained. Its id names the pre-trained weights in the store. */
+export interface PretrainingPlan {
+  id: string;
+  name: string;
+  model: string;
+  source: PretrainingSpec;
+}
+
+/** One IMP trajectory: everything a round needs to know, and nothing else. */
+export interface ExperimentSettings {
+  model: string;
+  pretraining: PretrainingPlan;
+  task: string;
+  seed: number;
+  rewind: 'pretrained' | 'init';
+  rounds: number;
+  pruning: PruningSpec;
+  finetune: TrainingSpec;
+  evaluation: EvaluationSpec;
+}
+
+export interface Experiment {
+  id: string;
+  settings: ExperimentSettings;
+}
+
+function pretrainingIdentity(model: string, source: PretrainingSpec): unknown {
+  switch (source.kind) {
+    case 'supervised':
+      return {
+        kind: source.kind,
+        model,
+        dataset: source.dataset,
+        seed: source.seed,
+        training: withoutDefaults(source.training, TRAINING_DEFAULTS),
+      };
+    case 'file':
+      return { kind: source.kind, model, path: source.path };
+    case 'none':
+      return { kind: source.kind, model };
+  }
+}
+
+export function planPretraining(model: string, source: PretrainingSpec): PretrainingPlan {
+  return { id: settingsId(pretrainingIdentity(model, source)), name: source.name, model, source };
+}
+
+/** The canonical settings that identify an experiment (labels and defaults left out). */
+export function experimentIdentity(s: ExperimentSettings): unknown {
+  return {
+    model: s.model,
+    pretraining: s.pretraining.id,
+    task: s.task,
+    seed: s.seed,
+    rewind: s.rewind === 'pretrained' ? undefined : s.rewind,
+    rounds: s.rounds,
+    pruning: withoutDefaults(s.pruning, PRUNING_DEFAULTS),
+    finetune: withoutDefaults(s.finetune, TRAINING_DEFAULTS),
+    evaluation: withoutDefaults(s.evaluation, EVALUATION_DEFAULTS),
+  };
+}
+
+export function resolveRounds(spec: CampaignSpec): number {
+  if (spec.imp.rounds !== undefined) return spec.imp.rounds;
+  if (spec.imp.targetSparsity !== undefined) return roundsToReach(spec.imp.targetSparsity, spec.imp.pruning.rate);
+  return DEFAULT_ROUNDS;
+}
+
+/**
+ * The grid: models x pre-trainings x tasks x seeds. A pre-training read from a file fits only
+ * the model it declares, so it pairs with that model alone.
+ */
+export function expandCampaign(spec: CampaignSpec): Experiment[] {
+  const rounds = resolveRounds(spec);
+  const experiments: Experiment[] = [];
+  for (const model of spec.models) {
+    for (const source of spec.pretrainings) {
+      if (source.kind === 'file' && source.model !== model) continue;
+      const pretraining = planPretraining(model, source);
+      for (const task of spec.tasks) {
+        for (const seed of spec.seeds) {
+          const settings: ExperimentSettings = {
+            model,
+            pretraining,
+            task,
+            seed,
+            rewind: spec.imp.rewind,
+            rounds,
+            pruning: spec.imp.pruning,
+            finetune: spec.finetune,
+            evaluation: spec.evaluation,
+          };
+          experiments.push({ id: settingsId(experimentIdentity(settings)), settings });
+        }
+      }
+    }
+  }
+  return experiments;
+}
+
+/** The distinct pre-trainings a campaign needs, in first-use order. */
+export function pretrainingsOf(experiments: readonly Experiment[]): PretrainingPlan[] {
+  const byId = new Map<string, PretrainingPlan>();
+  for (const e of experiments) byId.set(e.settings.pretraining.id, e.settings.pretraining);
+  return [...byId.values()];
+}

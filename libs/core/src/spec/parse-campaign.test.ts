@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CampaignSpecError, parseCampaign } from './parse-campaign';
+import { expandCampaign } from './expand-campaign';
+import { checkKnownNames } from './known-names';
+
+const minimal = `
+name: demo
+models: [lenet-300-100]
+pretrainings:
+  - { name: fashion, kind: supervised, dataset: fashion-mnist }
+tasks: [mnist]
+`;
+
+function issuesOf(text: string): string[] {
+  try {
+    parseCampaign(text);
+  } catch (e) {
+    assert.ok(e instanceof CampaignSpecError);
+    return e.issues.map((i) => `${i.path}: ${i.message}`);
+  }
+  assert.fail('expected the campaign to be rejected');
+}
+
+test('a minimal campaign gets the paper defaults', () => {
+  const spec = parseCampaign(minimal);
+  assert.equal(spec.imp.pruning.rate, 0.2);
+  assert.equal(spec.imp.pruning.strategy, 'global');
+  assert.deepEqual(spec.seeds, [0]);
+  assert.equal(expandCampaign(spec)[0]!.settings.rounds, 19);
+});
+
+test('errors name the path of every wrong field', () => {
+  const issues = issuesOf(`
+name: Demo_Bad
+models: []
+pretrainings:
+  - { name: p, kind: supervised, dataset: mnist, training: { optimizer: { learningRate: -1 } } }
+  - { name: q, kind: teleport }
+tasks: [mnist]
+finetune: { epochs: 0, batchSzie: 3 }
+imp: { rounds: 3, targetSparsity: 0.5 }
+`);
+  const paths = issues.map((i) => i.split(':')[0]);
+  for (const p of ['name', 'models', 'pretrainings[0].training.optimizer.learningRate', 'pretrainings[1].kind', 'finetune.epochs', 'finetune', 'imp']) {
+    assert.ok(paths.includes(p), `no issue for ${p} in\n${issues.join('\n')}`);
+  }
+  assert.ok(issues.some((i) => i.includes('batchSzie')), issues.join('\n'));
+});
+
+test('unknown models and datasets are named with what is known', () => {
+  const spec = parseCampaign(minimal.replace('tasks: [mnist]', 'tasks: [mnist, cifar-1000]'));
+  assert.throws(
+    () => checkKnownNames(spec, { models: ['lenet-300-100'], datasets: ['mnist', 'fashion-mnist'] }),
+    (e: unknown) => e instanceof CampaignSpecError && e.issues[0]!.path === 'tasks[1]' && /cifar-1000.*known: mnist/.test(e.message),
+  );
+});
+
+test('YAML syntax errors are reported, not thrown raw', () => {
+  assert.ok(issuesOf('name: [unclosed\n')[0]!.startsWith('(yaml line'));
+});
+
+test('experiment ids ignore defaults and key order, and change with real settings', () => {
+  const a = expandCampaign(parseCampaign(minimal))[0]!.id;
+  const b = expandCampaign(parseCampaign(minimal + 'imp: { pruning: { rate: 0.2, strategy: global } }\nseeds: [0]\n'))[0]!.id;
+  const c = expandCampaign(parseCampaign(minimal + 'imp: { pruning: { rate: 0.1 } }\n'))[0]!.id;
+  assert.equal(a, b);
+  assert.notEqual(a, c);
+  assert.match(a, /^[0-9a-f]{16}$/);
+});
+
+test('the grid is models x pretrainings x tasks x seeds', () => {
+  const spec = parseCampaign(`
+name: grid
+models: [lenet-300-100, resnet-8]
+pretrainings:
+  - { name: sup, kind: supervised, dataset: fashion-mnist }
+  - { name: scratch, kind: none }
+  - { name: mine, kind: file, path: /w/model.json, model: resnet-8 }
+tasks: [mnist, fashion-mnist]
+seeds: [0, 1, 2]
+imp: { targetSparsity: 0.9 }
+`);
+  const experiments = expandCampaign(spec);
+  assert.equal(experiments.length, (2 * 2 + 1) * 2 * 3);
+  assert.equal(new Set(experiments.map((e) => e.id)).size, experiments.length);
+  assert.equal(experiments[0]!.settings.rounds, 11); // 1 - 0.8^11 = 0.914
+});

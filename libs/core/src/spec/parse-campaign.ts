@@ -1,0 +1,48 @@
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { campaignSchema, type CampaignSpec } from './campaign-schema';
+import { InvalidArgumentError } from '../errors';
+
+export interface SpecIssue {
+  /** Dotted path of the field at fault, e.g. `finetune.optimizer.learningRate` or `pretrainings[1].kind`. */
+  path: string;
+  message: string;
+}
+
+/** A campaign that does not validate; carries one issue per wrong field. */
+export class CampaignSpecError extends InvalidArgumentError {
+  constructor(readonly issues: SpecIssue[]) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(root)';
+}
+
+function zodIssues(error: z.ZodError): SpecIssue[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
+/** Validates an already-parsed document (a CR's spec, say). */
+export function validateCampaign(document: unknown): CampaignSpec {
+  const result = campaignSchema.safeParse(document);
+  if (!result.success) throw new CampaignSpecError(zodIssues(result.error));
+  return result.data;
+}
+
+/** Parses and validates campaign YAML (or JSON) text. */
+export function parseCampaign(text: string): CampaignSpec {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new CampaignSpecError(
+      doc.errors.map((e) => ({ path: `(yaml line ${e.linePos?.[0]?.line ?? '?'})`, message: e.message.split('\n')[0]! })),
+    );
+  }
+  return validateCampaign(doc.toJS());
+}

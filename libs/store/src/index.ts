@@ -1,0 +1,2 @@
+export { ArtifactStore, ArtifactCorruptError, checkDigest, defaultStoreRoot, digestOf, type Digest, type StoreCounters } from './artifact-store';
+export { writeFileAtomically } from './atomic-file';

@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError } from '@lth/core';
+import { registerWasmConv2DBackpropFilter } from './wasm-conv-backprop-filter';
+
+/**
+ * The one place that knows about TF.js backends. Everything else writes backend-neutral
+ * TF.js, so code that trains on wasm here runs unchanged on tfjs-node-gpu in a cluster.
+ */
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+export type BackendChoice = BackendName | 'auto';
+
+export interface BackendReport {
+  backend: BackendName;
+  /** Backends tried before this one, and why each did not load. */
+  skipped: { backend: BackendName; reason: string }[];
+}
+
+// A computed name keeps bundlers and the type checker from resolving packages that are only
+// installed in cluster images.
+function optionalRequire(name: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(name);
+}
+
+async function load(backend: BackendName): Promise<void> {
+  switch (backend) {
+    case 'tensorflow-gpu':
+      optionalRequire('@tensorflow/tfjs-node-gpu');
+      if (!(await tf.setBackend('tensorflow'))) throw new Error('tensorflow backend did not initialise');
+      return;
+    case 'tensorflow':
+      optionalRequire('@tensorflow/tfjs-node');
+      if (!(await tf.setBackend('tensorflow'))) throw new Error('tensorflow backend did not initialise');
+      return;
+    case 'wasm':
+      optionalRequire('@tensorflow/tfjs-backend-wasm');
+      registerWasmConv2DBackpropFilter();
+      if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
+      return;
+    case 'cpu':
+      if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not initialise');
+      return;
+  }
+}
+
+let active: BackendReport | undefined;
+
+export function parseBackendChoice(value: string | undefined): BackendChoice {
+  const v = value ?? 'auto';
+  if (v === 'auto' || (BACKENDS as readonly string[]).includes(v)) return v as BackendChoice;
+  throw new InvalidArgumentError(`LTH_BACKEND "${v}" is not one of auto, ${BACKENDS.join(', ')}`);
+}
+
+/**
+ * Picks the backend: `auto` takes the first that loads of native GPU, native CPU, wasm and
+ * plain JS; a named one must load or this fails. Idempotent within a process.
+ */
+export async function initBackend(choice: BackendChoice = parseBackendChoice(process.env['LTH_BACKEND'])): Promise<BackendReport> {
+  if (active && (choice === 'auto' || choice === active.backend)) return active;
+  const order: BackendName[] = choice === 'auto' ? [...BACKENDS] : [choice];
+  const skipped: BackendReport['skipped'] = [];
+  for (const backend of order) {
+    try {
+      await load(backend);
+      await tf.ready();
+      active = { backend, skipped };
+      return active;
+    } catch (e) {
+      skipped.push({ backend, reason: (e as Error).message.split('\n')[0]! });
+    }
+  }
+  throw new Error(`no TF.js backend loaded: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
+}
+
+export function activeBackend(): BackendName {
+  if (!active) throw new Error('initBackend() has not run');
+  return active.backend;
+}

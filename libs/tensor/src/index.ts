@@ -1,0 +1,10 @@
+export { initBackend, activeBackend, parseBackendChoice, BACKENDS, type BackendName, type BackendChoice, type BackendReport } from './backend';
+export { registerWasmConv2DBackpropFilter } from './wasm-conv-backprop-filter';
+export { getModel, models, MODEL_NAMES, type ModelDefinition } from './models/registry';
+export type { InputShape } from './models/input-shape';
+export { Network, isHead } from './network';
+export { batchTensors } from './pixels';
+export { MaskedTrainer } from './masked-trainer';
+export { Evaluator } from './evaluator';
+export { learningRateAt } from './learning-rate';
+export * as tf from '@tensorflow/tfjs';

@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Mask, OptimizerSpec } from '@lth/core';
+import type { Network } from './network';
+
+/**
+ * SGD with momentum and weight decay (PyTorch semantics: decay added to the gradient) over a
+ * masked network. Gradients and momentum of pruned weights are masked, and the weights are
+ * re-masked after every update, so a pruned weight stays exactly zero throughout training.
+ * Owns its momentum buffers and mask tensors: call dispose().
+ */
+export class MaskedTrainer {
+  private readonly names: string[];
+  private readonly params: tf.Variable[];
+  private readonly momenta: tf.Variable[];
+  private readonly masks: (tf.Tensor | undefined)[];
+  private lossSum: tf.Scalar;
+  private lossCount = 0;
+
+  constructor(
+    private readonly network: Network,
+    mask: Mask | undefined,
+    private readonly optimizer: OptimizerSpec,
+  ) {
+    this.names = network.trainableNames();
+    this.params = this.names.map((n) => network.variable(n));
+    this.momenta = this.params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.masks = this.names.map((n) => {
+      const m = mask?.get(n);
+      return m ? tf.tensor(Float32Array.from(m.keep), m.shape) : undefined;
+    });
+    this.lossSum = tf.scalar(0);
+    this.applyMasks();
+  }
+
+  /** Zeroes pruned weights (used at start, and after each step). */
+  private applyMasks(): void {
+    tf.tidy(() => {
+      this.params.forEach((p, i) => {
+        const m = this.masks[i];
+        if (m) p.assign(tf.mul(p, m));
+      });
+    });
+  }
+
+  /** One step on a batch; queues work on the device and never waits for it. */
+  step(x: tf.Tensor, y: tf.Tensor, learningRate: number): void {
+    const { momentum, weightDecay } = this.optimizer;
+    const lossValue = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = this.network.model.apply(x, { training: true }) as tf.Tensor;
+        return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+      }, this.params);
+      const lr = tf.scalar(learningRate);
+      this.params.forEach((p, i) => {
+        let g: tf.Tensor = grads[p.name]!;
+        if (weightDecay > 0) g = tf.add(g, tf.mul(p, weightDecay));
+        const m = this.masks[i];
+        if (m) g = tf.mul(g, m);
+        const v = this.momenta[i]!;
+        v.assign(tf.add(tf.mul(v, momentum), g));
+        p.assign(tf.sub(p, tf.mul(lr, v)));
+      });
+      return value;
+    });
+    this.applyMasks();
+    const sum = tf.add(this.lossSum, lossValue) as tf.Scalar;
+    this.lossSum.dispose();
+    lossValue.dispose();
+    this.lossSum = sum;
+    this.lossCount++;
+  }
+
+  /** Mean loss since the last call (one device read, for progress reports). */
+  async takeMeanLoss(): Promise<number> {
+    const total = (await this.lossSum.data())[0]!;
+    const mean = this.lossCount === 0 ? NaN : total / this.lossCount;
+    this.lossSum.dispose();
+    this.lossSum = tf.scalar(0);
+    this.lossCount = 0;
+    return mean;
+  }
+
+  dispose(): void {
+    tf.dispose([...this.momenta, ...this.masks.filter((m): m is tf.Tensor => m !== undefined), this.lossSum]);
+  }
+}

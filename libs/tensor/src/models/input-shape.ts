@@ -1,0 +1,5 @@
+export interface InputShape {
+  height: number;
+  width: number;
+  channels: number;
+}

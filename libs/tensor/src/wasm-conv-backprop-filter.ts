@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The wasm backend ships without Conv2DBackpropFilter, so convolutional nets cannot train on
+ * it. The filter gradient is itself a convolution: with the (padded) input transposed to
+ * [inChannels, height, width, batch] and the output gradient to [outHeight, outWidth, batch,
+ * outChannels], a VALID convolution dilated by the forward stride yields
+ * dW[inChannel, kh, kw, outChannel], which a transpose puts back in filter order.
+ */
+export function registerWasmConv2DBackpropFilter(): void {
+  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) return;
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
+        strides: [number, number] | number;
+        pad: 'same' | 'valid' | number;
+        dataFormat: 'NHWC' | 'NCHW';
+        dimRoundingMode?: 'floor' | 'round' | 'ceil';
+        filterShape: [number, number, number, number];
+      };
+      if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm supports NHWC only');
+      const engine = tf.engine();
+      // Wrapping a TensorInfo in a Tensor does not take a reference on its data; take one so
+      // that disposing the wrapper does not free the caller's tensor.
+      const wrap = (info: tf.TensorInfo) => {
+        const kernelBackend = backend as tf.KernelBackend;
+        const t = engine.makeTensorFromTensorInfo(info, kernelBackend) as tf.Tensor4D;
+        kernelBackend.incRef(info.dataId);
+        return t;
+      };
+      return tf.tidy(() => {
+        const input = wrap(x);
+        const gradient = wrap(dy);
+        const info = tf.backend_util.computeConv2DInfo(
+          input.shape,
+          filterShape,
+          strides,
+          1,
+          pad,
+          dimRoundingMode,
+        );
+        const { top, bottom, left, right } = info.padInfo;
+        const padded = top || bottom || left || right ? tf.pad(input, [[0, 0], [top, bottom], [left, right], [0, 0]]) : input;
+        const dilated = tf.conv2d(
+          tf.transpose(padded, [3, 1, 2, 0]),
+          tf.transpose(gradient, [1, 2, 0, 3]),
+          1,
+          'valid',
+          'NHWC',
+          [info.strideHeight, info.strideWidth],
+        );
+        const [, kh, kw] = [0, filterShape[0], filterShape[1]];
+        const cropped = tf.slice(dilated, [0, 0, 0, 0], [-1, kh, kw, -1]);
+        return tf.transpose(cropped, [1, 2, 0, 3]);
+      }) as unknown as tf.TensorInfo;
+    },
+  });
+}
