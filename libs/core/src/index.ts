@@ -25,3 +25,4 @@ export { encodeMask, decodeMask } from './pruning/mask-codec';
 export * from './analysis/results';
 export { isMatching, baselineOf, winningSparsity, summarizeExperiment } from './analysis/tickets';
 export { resultsToCsv } from './analysis/results-csv';
+export { encodeWeights, decodeWeights, applyMask, type WeightSpec } from './weights/weights-format';

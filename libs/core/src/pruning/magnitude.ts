@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors';
+import { FailedPreconditionError, InvalidArgumentError } from '../errors';
 import { isPrunable, type PruningPolicy } from './policy';
 import { selectKth } from './select';
 import { countKept, sizeOf, type Mask, type MaskTensor, type WeightTensor } from './tensors';
@@ -23,7 +23,7 @@ function candidates(weights: readonly WeightTensor[], current: Mask | undefined,
     if (!isPrunable(weight.name, policy)) continue;
     const existing = current?.get(weight.name);
     if (existing && existing.keep.length !== weight.values.length) {
-      throw new InvalidArgumentError(
+      throw new FailedPreconditionError(
         `mask tensor "${weight.name}" has ${existing.keep.length} entries but the weight has ${weight.values.length}`,
       );
     }
@@ -90,13 +90,13 @@ export function pruneByMagnitude(weights: readonly WeightTensor[], current: Mask
 }
 
 /** Checks that a mask fits the weights: every masked tensor exists with the same shape. */
-export function checkMaskFits(weights: readonly WeightTensor[], mask: Mask): void {
+export function checkMaskFits(weights: readonly { name: string; shape: readonly number[] }[], mask: Mask): void {
   const byName = new Map(weights.map((w) => [w.name, w]));
   for (const [name, m] of mask) {
     const w = byName.get(name);
-    if (!w) throw new InvalidArgumentError(`mask names tensor "${name}", which the weights do not have`);
+    if (!w) throw new FailedPreconditionError(`mask names tensor "${name}", which the weights do not have`);
     if (sizeOf(w.shape) !== m.keep.length || w.shape.join('x') !== m.shape.join('x')) {
-      throw new InvalidArgumentError(`mask tensor "${name}" has shape [${m.shape}] but the weight has [${w.shape}]`);
+      throw new FailedPreconditionError(`mask tensor "${name}" has shape [${m.shape}] but the weight has [${w.shape}]`);
     }
   }
 }

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
+import { CampaignSpecError, expandCampaign } from '@lth/core';
+import { formatSpecError, loadCampaign } from './campaign-file';
+import { runCommand } from './run-command';
+
+const program = new Command('lth')
+  .description('Lottery tickets in pre-trained vision models: iterative magnitude pruning campaigns')
+  .showHelpAfterError();
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CommanderArgumentError('must be a whole number');
+  return n;
+}
+
+/** Exit codes: 0 done, 1 failed, 2 bad input (a campaign that does not validate, wrong flags). */
+async function exitWith(work: () => Promise<number>, file?: string): Promise<void> {
+  try {
+    process.exitCode = await work();
+  } catch (e) {
+    if (e instanceof CampaignSpecError) {
+      process.stderr.write(formatSpecError(file ?? 'campaign', e) + '\n');
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`lth: ${(e as Error).message}\n`);
+      process.exitCode = (e as { kind?: string }).kind === 'invalid-argument' ? 2 : 1;
+    }
+  }
+}
+
+program
+  .command('run')
+  .description('run a campaign on this machine: starts the services, runs every round, writes results.json and results.csv')
+  .argument('<campaign>', 'campaign file (YAML)')
+  .option('--out <dir>', 'where results go (default: runs/<campaign name>)')
+  .option('--store <dir>', 'artifact store (default: $LTH_STORE or .lth/store)')
+  .option('--parallelism <n>', 'experiments at once (default: the campaign\'s, else one per core)')
+  .option('--attempts <n>', 'attempts per round before an experiment is failed', '2')
+  .option('--data <address>', 'use a running data service instead of starting one')
+  .option('--pruning <address>', 'use a running pruning service')
+  .option('--finetune <addresses>', 'use running fine-tuning services (comma-separated replicas)')
+  .option('--evaluation <address>', 'use a running evaluation service')
+  .option('--quiet', 'print nothing but errors')
+  .action((file: string, flags) => exitWith(() => runCommand(file, flags), file));
+
+program
+  .command('validate')
+  .description('check a campaign file; prints one line per wrong field and exits 2 when invalid')
+  .argument('<campaign>', 'campaign file (YAML)')
+  .action((file: string) =>
+    exitWith(async () => {
+      const spec = await loadCampaign(file);
+      const experiments = expandCampaign(spec);
+      process.stdout.write(`${file}: valid; ${experiments.length} experiment(s), ${experiments[0]?.settings.rounds} pruning rounds each\n`);
+      return 0;
+    }, file),
+  );
+
+program
+  .command('serve')
+  .description('run one service: data, pruning, finetune or evaluation')
+  .argument('<service>', 'data | pruning | finetune | evaluation')
+  .option('--listen <host:port>', 'address to bind (port 0 picks one; the bound address is printed)', '127.0.0.1:0')
+  .option('--data <address>', 'the data service (finetune, evaluation)')
+  .option('--store <dir>', 'artifact store (default: $LTH_STORE or .lth/store)')
+  .option('--cache <dir>', 'converted datasets (default: $LTH_CACHE or .lth/cache)')
+  .option('--preload <names>', 'datasets to load before serving (data; default: all)')
+  .option('--idx <name=dir...>', 'add a dataset from IDX files (data)')
+  .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $LTH_BACKEND or auto)')
+  .option('--max-concurrent <n>', 'trainings at once (finetune)', integer)
+  .action((kind: string, flags) =>
+    exitWith(async () => {
+      const { parseServiceKind, runService } = await import('@lth/services');
+      await runService(parseServiceKind(kind), {
+        listen: flags.listen,
+        dataAddress: flags.data,
+        store: flags.store,
+        cacheDir: flags.cache,
+        preload: flags.preload?.split(','),
+        idx: flags.idx,
+        backend: flags.backend,
+        maxConcurrent: flags.maxConcurrent,
+      });
+      return 0;
+    }),
+  );
+
+program
+  .command('round')
+  .description('run one pre-training or IMP round against the services (what a Kubernetes Job runs)')
+  .option('--pretraining <digest>', 'the pre-training plan')
+  .option('--experiment <digest>', 'the experiment')
+  .option('--round <n>', 'the round', integer)
+  .requiredOption('--store <dir>', 'artifact store')
+  .requiredOption('--data <address>', 'data service')
+  .requiredOption('--pruning <address>', 'pruning service')
+  .requiredOption('--finetune <address>', 'fine-tuning service')
+  .requiredOption('--evaluation <address>', 'evaluation service')
+  .action((flags) =>
+    exitWith(async () => {
+      const { roundMain } = await import('@lth/controller');
+      return roundMain({
+        pretraining: flags.pretraining,
+        experiment: flags.experiment,
+        round: flags.round,
+        store: flags.store,
+        services: { data: flags.data, pruning: flags.pruning, finetune: flags.finetune, evaluation: flags.evaluation },
+      });
+    }),
+  );
+
+program.exitOverride((err) => {
+  process.exit(err.exitCode === 0 ? 0 : 2);
+});
+
+void program.parseAsync();

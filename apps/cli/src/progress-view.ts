@@ -1,0 +1,100 @@
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import type { CampaignEvent } from '@lth/controller';
+import type { Experiment } from '@lth/core';
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+function label(e: Experiment): string {
+  const s = e.settings;
+  return `${e.id.slice(0, 8)} ${s.model} ${s.pretraining.name}->${s.task} seed ${s.seed}`;
+}
+
+/**
+ * Live progress: on a terminal, one bar per experiment (round, sparsity, accuracy, fine-tuning
+ * steps); elsewhere (CI, logs), one line per finished round.
+ */
+export class ProgressView {
+  private readonly multibar?: MultiBar;
+  private readonly bars = new Map<string, SingleBar>();
+  private readonly state = new Map<string, { round: number; sparsity: number; accuracy: string; phase: string }>();
+
+  constructor(
+    experiments: readonly Experiment[],
+    private readonly out: NodeJS.WriteStream = process.stdout,
+  ) {
+    if (out.isTTY) {
+      this.multibar = new MultiBar(
+        {
+          format: '{label} | round {round}/{rounds} | sparsity {sparsity} | acc {accuracy} | {bar} {phase} {ips}',
+          hideCursor: true,
+          clearOnComplete: false,
+          stream: out,
+          barsize: 20,
+        },
+        Presets.shades_classic,
+      );
+      for (const e of experiments) {
+        this.state.set(e.id, { round: 0, sparsity: 0, accuracy: '-', phase: 'waiting' });
+        this.bars.set(e.id, this.multibar.create(1, 0, { label: label(e), round: 0, rounds: e.settings.rounds, sparsity: pct(0), accuracy: '-', phase: 'waiting', ips: '' }));
+      }
+    }
+  }
+
+  private line(text: string): void {
+    if (this.multibar) this.multibar.log(text + '\n');
+    else this.out.write(text + '\n');
+  }
+
+  handle(event: CampaignEvent): void {
+    switch (event.type) {
+      case 'pretrain-started':
+        this.line(`pre-training ${event.plan.name} (${event.plan.model}) ...`);
+        break;
+      case 'pretrain-finished':
+        this.line(
+          `pre-training ${event.plan.name} (${event.plan.model}) ${event.skipped ? 'found in the store' : `done in ${event.record.trainSeconds.toFixed(1)} s`}` +
+            (event.record.testAccuracy !== null ? `, test accuracy ${event.record.testAccuracy.toFixed(4)}` : ''),
+        );
+        break;
+      case 'phase':
+      case 'progress': {
+        if (!event.experiment) return;
+        const bar = this.bars.get(event.experiment.id);
+        const st = this.state.get(event.experiment.id);
+        if (!bar || !st) return;
+        if (event.type === 'phase') {
+          st.phase = event.phase;
+          bar.update({ phase: event.phase, round: event.round ?? st.round });
+        } else {
+          bar.setTotal(event.totalSteps);
+          bar.update(event.step, { ips: `${Math.round(event.imagesPerSecond)} img/s`, phase: `finetune loss ${event.loss.toFixed(3)}` });
+        }
+        break;
+      }
+      case 'round-started': {
+        const st = this.state.get(event.experiment.id);
+        if (st) st.round = event.round;
+        this.bars.get(event.experiment.id)?.update(0, { round: event.round });
+        break;
+      }
+      case 'round-finished': {
+        const r = event.record;
+        const text = `${label(event.experiment)}: round ${r.round}/${event.experiment.settings.rounds} sparsity ${pct(r.sparsity)} test accuracy ${r.testAccuracy.toFixed(4)}${event.skipped ? ' (done before)' : ` in ${r.trainSeconds.toFixed(1)} s`}`;
+        const bar = this.bars.get(event.experiment.id);
+        if (bar) bar.update({ round: r.round, sparsity: pct(r.sparsity), accuracy: r.testAccuracy.toFixed(4), phase: 'done', ips: '' });
+        else this.line(text);
+        break;
+      }
+      case 'round-failed':
+        this.line(`${label(event.experiment)}: round ${event.round} failed (attempt ${event.attempt}${event.willRetry ? ', retrying' : ''}): ${event.error}`);
+        break;
+      case 'experiment-failed':
+        this.line(`${label(event.experiment)}: FAILED: ${event.error}`);
+        break;
+    }
+  }
+
+  stop(): void {
+    this.multibar?.stop();
+  }
+}

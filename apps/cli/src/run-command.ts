@@ -1,0 +1,90 @@
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expandCampaign, resultsToCsv } from '@lth/core';
+import { LocalProcessExecutor, runCampaign, startLocalServices, type LocalServices, type ServiceAddresses } from '@lth/controller';
+import { ArtifactStore, defaultStoreRoot, writeFileAtomically } from '@lth/store';
+import { loadCampaign } from './campaign-file';
+import { ProgressView } from './progress-view';
+import { formatResults } from './results-table';
+
+export interface RunFlags {
+  out?: string;
+  store?: string;
+  parallelism?: string;
+  data?: string;
+  pruning?: string;
+  finetune?: string;
+  evaluation?: string;
+  attempts?: string;
+  quiet?: boolean;
+}
+
+/** How this binary starts itself as a service or a round driver. */
+export function selfCommand(): { command: string; args: string[] } {
+  return { command: process.execPath, args: [resolve(process.argv[1]!)] };
+}
+
+/**
+ * `lth run`: starts the services on 127.0.0.1 (or uses the given addresses), runs the
+ * campaign through the local executor, prints progress and the results table, and writes
+ * results.json and results.csv. Returns the exit code.
+ */
+export async function runCommand(file: string, flags: RunFlags): Promise<number> {
+  const spec = await loadCampaign(file);
+  const experiments = expandCampaign(spec);
+  const storeRoot = resolve(flags.store ?? defaultStoreRoot());
+  const store = new ArtifactStore(storeRoot);
+  const outDir = resolve(flags.out ?? join('runs', spec.name));
+  const parallelism = Number(flags.parallelism ?? 0) || spec.parallelism || availableParallelism();
+  const self = selfCommand();
+  const log = (text: string) => {
+    if (!flags.quiet) process.stdout.write(text + '\n');
+  };
+
+  let services: LocalServices | undefined;
+  let replicas: ServiceAddresses[];
+  const given = [flags.data, flags.pruning, flags.finetune, flags.evaluation];
+  if (given.some(Boolean)) {
+    if (!given.every(Boolean)) throw Object.assign(new Error('give all of --data, --pruning, --finetune and --evaluation, or none'), { kind: 'invalid-argument' });
+    replicas = flags.finetune!.split(',').map((finetune) => ({ data: flags.data!, pruning: flags.pruning!, evaluation: flags.evaluation!, finetune }));
+  } else {
+    const finetuneReplicas = Math.max(1, Math.min(parallelism, experiments.length));
+    log(`starting services on 127.0.0.1 (${finetuneReplicas} fine-tuning replica${finetuneReplicas > 1 ? 's' : ''}) ...`);
+    services = await startLocalServices({ ...self, storeRoot, finetuneReplicas });
+    replicas = services.replicas;
+    log(`services: ${services.processes.map((p) => `${p.name} ${p.address}`).join(', ')}; TF.js backend: ${services.backend}`);
+  }
+
+  const view = flags.quiet ? undefined : new ProgressView(experiments);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    log(`campaign ${spec.name}: ${experiments.length} experiment(s), ${experiments[0]?.settings.rounds ?? 0} pruning rounds each, ${parallelism} at a time; store ${storeRoot}`);
+    const outcome = await runCampaign(spec, {
+      executor: new LocalProcessExecutor({ ...self, storeRoot }),
+      store,
+      replicas,
+      parallelism,
+      maxAttempts: Number(flags.attempts ?? 2),
+      onEvent: (e) => view?.handle(e),
+      signal: stop.signal,
+    });
+    view?.stop();
+    const results = { ...outcome.results, backend: outcome.results.backend === 'unknown' && services ? services.backend : outcome.results.backend };
+    await writeFileAtomically(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+    await writeFileAtomically(join(outDir, 'results.csv'), resultsToCsv(results));
+    log('');
+    log(formatResults(results));
+    log(`\nwrote ${join(outDir, 'results.json')} and results.csv`);
+    for (const f of outcome.failed) process.stderr.write(`experiment ${f.experiment.id} failed: ${f.error}\n`);
+    if (stop.signal.aborted) return 130;
+    return outcome.failed.length > 0 ? 1 : 0;
+  } finally {
+    view?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await services?.stop();
+  }
+}

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The finetune service as its own process (a Deployment's container runs this).
+import { serviceMain } from '@lth/services';
+
+serviceMain('finetune');

@@ -1,0 +1,11 @@
+export { runCampaign, collectResults, type CampaignRunOptions, type CampaignOutcome } from './run-campaign';
+export type { CampaignEvent } from './campaign-events';
+export { type Executor, PermanentTaskError, EXIT_BAD_INPUT } from './executor';
+export { LocalProcessExecutor, driverArgs, type DriverCommand } from './local-process-executor';
+export { startLocalServices, type LocalServices, type LocalServicesOptions } from './local-services';
+export { roundMain, type RoundCommand } from './round-main';
+export { runPretrain, runRound, type DriverDeps } from './round-driver';
+export { connect, type ServiceAddresses, type ServiceClients } from './service-clients';
+export { refs, type PretrainRecord, type RoundRecord, type DriverTask } from './records';
+export { parseDriverEvent, type DriverEvent } from './driver-events';
+export { readLayersModelWeights } from './import-layers-model';

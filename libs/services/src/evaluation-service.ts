@@ -1,0 +1,42 @@
+import { applyMask, InvalidArgumentError } from '@lth/core';
+import { checkDigest, getWeights, type ArtifactStore } from '@lth/store';
+import { activeBackend, batchTensors, Evaluator, tf } from '@lth/tensor';
+import { evaluationV1, splitName, unary, type HandlerOptions, type ServiceBinding } from '@lth/grpc-kit';
+import { DataFeed } from './data-feed';
+import { loadMaskFor, networkFor, requireModel } from './model-weights';
+import { Semaphore } from './semaphore';
+
+/** Accuracy and loss of weights under a mask on a split. */
+export function evaluationService(store: ArtifactStore, feed: DataFeed, options: HandlerOptions): ServiceBinding & { name: string } {
+  const slots = new Semaphore(1);
+  const implementation: evaluationV1.EvaluationServiceServer = {
+    evaluate: unary('Evaluate', options, async (req: evaluationV1.EvaluateRequest, ctx) => {
+      requireModel(req.model);
+      const split = splitName(req.split);
+      if (req.batchSize === 0) throw new InvalidArgumentError('batch_size must be at least 1');
+      const info = await feed.describe(req.dataset);
+      const weights = await getWeights(store, checkDigest(req.weightsDigest, 'weights_digest'));
+      const release = await slots.acquire(ctx.signal);
+      const network = networkFor(req.model, info);
+      const evaluator = new Evaluator(network);
+      try {
+        const mask = await loadMaskFor(store, network, req.maskDigest);
+        network.setWeights(mask ? applyMask(weights, mask) : weights);
+        const started = performance.now();
+        const input = { height: info.height, width: info.width, channels: info.channels };
+        for await (const batch of feed.batches(req.dataset, split, { seed: 0, batchSize: req.batchSize, shuffle: false, maxExamples: req.maxExamples }, ctx.signal)) {
+          const { x, y } = batchTensors(batch.pixels, batch.labels, input, info.numClasses);
+          evaluator.add(x, y);
+          tf.dispose([x, y]);
+        }
+        const result = await evaluator.result();
+        return { ...result, seconds: (performance.now() - started) / 1000, backend: activeBackend() };
+      } finally {
+        evaluator.dispose();
+        network.dispose();
+        release();
+      }
+    }),
+  };
+  return { name: 'lth.evaluation.v1.EvaluationService', definition: evaluationV1.EvaluationServiceService, implementation };
+}

@@ -1,0 +1,103 @@
+import { deriveSeed, InvalidArgumentError, optimizerSchema, type OptimizerSpec } from '@lth/core';
+import { putWeights, type ArtifactStore } from '@lth/store';
+import { activeBackend, batchTensors, learningRateAt, MaskedTrainer, tf } from '@lth/tensor';
+import { finetuneV1, serverStream, type HandlerOptions, type ServiceBinding } from '@lth/grpc-kit';
+import { DataFeed, splitSize } from './data-feed';
+import { loadInitialWeights, loadMaskFor, networkFor, requireModel } from './model-weights';
+import { Semaphore } from './semaphore';
+
+export interface FineTuneStats {
+  steps: number;
+  images: number;
+  /** images/s of the last progress report */
+  imagesPerSecond: number;
+}
+
+const PROGRESS_EVERY_MS = 1000;
+
+function optimizerFromProto(o: finetuneV1.OptimizerSettings | undefined): OptimizerSpec {
+  const parsed = optimizerSchema.safeParse({
+    learningRate: o?.learningRate || 0.05,
+    momentum: o?.momentum ?? 0.9,
+    weightDecay: o?.weightDecay ?? 0,
+    milestones: o?.milestones ?? [],
+    gamma: o?.gamma || 0.1,
+    warmupSteps: o?.warmupSteps ?? 0,
+  });
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new InvalidArgumentError(`optimizer.${i.path.join('.')}: ${i.message}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Trains a masked model on a dataset pulled from the data service, streams progress, and
+ * ends with the digest of the trained weights. Pruned weights stay exactly zero.
+ */
+export function fineTuneService(
+  store: ArtifactStore,
+  feed: DataFeed,
+  options: HandlerOptions & { maxConcurrent?: number },
+  stats: FineTuneStats = { steps: 0, images: 0, imagesPerSecond: 0 },
+): ServiceBinding & { name: string } {
+  // TF.js runs one kernel at a time per process: concurrent trainings would only interleave.
+  const slots = new Semaphore(options.maxConcurrent ?? 1);
+  const implementation: finetuneV1.FineTuneServiceServer = {
+    fineTune: serverStream('FineTune', options, async (req: finetuneV1.FineTuneRequest, send, ctx) => {
+      requireModel(req.model);
+      if (req.epochs === 0 && req.maxSteps === 0) throw new InvalidArgumentError('epochs or max_steps must be set');
+      if (req.batchSize === 0) throw new InvalidArgumentError('batch_size must be at least 1');
+      const optimizer = optimizerFromProto(req.optimizer);
+      const info = await feed.describe(req.dataset);
+      const release = await slots.acquire(ctx.signal);
+      const network = networkFor(req.model, info);
+      let trainer: MaskedTrainer | undefined;
+      try {
+        await loadInitialWeights(store, network, req.initWeightsDigest, req.seed, req.freshHead);
+        const mask = await loadMaskFor(store, network, req.maskDigest);
+        trainer = new MaskedTrainer(network, mask, optimizer);
+        const stepsPerEpoch = Math.ceil(splitSize(info, 'train', req.maxExamples) / req.batchSize);
+        const epochs = req.epochs || Math.ceil(req.maxSteps / stepsPerEpoch);
+        const totalSteps = req.maxSteps > 0 ? Math.min(req.maxSteps, epochs * stepsPerEpoch) : epochs * stepsPerEpoch;
+        const input = { height: info.height, width: info.width, channels: info.channels };
+        const started = performance.now();
+        let step = 0;
+        let lastLoss = NaN;
+        let windowStart = started;
+        let windowImages = 0;
+        for (let epoch = 0; epoch < epochs && step < totalSteps; epoch++) {
+          const batches = feed.batches(req.dataset, 'train', { seed: deriveSeed(req.seed, 'epoch', epoch), batchSize: req.batchSize, shuffle: true, maxExamples: req.maxExamples }, ctx.signal);
+          for await (const batch of batches) {
+            if (step >= totalSteps) break;
+            const { x, y } = batchTensors(batch.pixels, batch.labels, input, info.numClasses);
+            trainer.step(x, y, learningRateAt(optimizer, step, epoch));
+            tf.dispose([x, y]);
+            step++;
+            windowImages += batch.count;
+            stats.steps++;
+            stats.images += batch.count;
+            const now = performance.now();
+            if (now - windowStart >= PROGRESS_EVERY_MS || step === totalSteps) {
+              lastLoss = await trainer.takeMeanLoss();
+              const imagesPerSecond = windowImages / ((performance.now() - windowStart) / 1000);
+              stats.imagesPerSecond = imagesPerSecond;
+              await send({ event: { $case: 'progress', value: { step, totalSteps, epoch, loss: lastLoss, imagesPerSecond } } });
+              windowStart = performance.now();
+              windowImages = 0;
+            }
+          }
+        }
+        const weights = await network.getWeights();
+        const trainSeconds = (performance.now() - started) / 1000;
+        const digest = await putWeights(store, weights);
+        await send({ event: { $case: 'result', value: { weightsDigest: digest, steps: step, finalLoss: lastLoss, trainSeconds, backend: activeBackend() } } });
+      } finally {
+        trainer?.dispose();
+        network.dispose();
+        release();
+      }
+    }),
+  };
+  return { name: 'lth.finetune.v1.FineTuneService', definition: finetuneV1.FineTuneServiceService, implementation };
+}

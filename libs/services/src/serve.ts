@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import { InvalidArgumentError } from '@lth/core';
+import { DatasetRegistry, idxDataset } from '@lth/datasets';
+import { ArtifactStore, defaultStoreRoot } from '@lth/store';
+import { initBackend, parseBackendChoice } from '@lth/tensor';
+import { createLogger, dataClient, startServer, type Logger, type RunningServer, type ServiceBinding } from '@lth/grpc-kit';
+import { dataService } from './data-service';
+import { DataFeed } from './data-feed';
+import { evaluationService } from './evaluation-service';
+import { fineTuneService } from './finetune-service';
+import { pruningService } from './pruning-service';
+
+export const SERVICE_KINDS = ['data', 'pruning', 'finetune', 'evaluation'] as const;
+export type ServiceKind = (typeof SERVICE_KINDS)[number];
+
+export interface ServeOptions {
+  /** host:port; port 0 picks a free one. */
+  listen: string;
+  /** The shared artifact store (LTH_STORE). */
+  store?: string;
+  /** The data service, for fine-tuning and evaluation. */
+  dataAddress?: string;
+  /** Where the data service keeps converted datasets. */
+  cacheDir?: string;
+  /** Datasets the data service loads before it says SERVING (default: the packaged ones). */
+  preload?: string[];
+  /** Extra datasets from IDX directories: name=dir. */
+  idx?: string[];
+  backend?: string;
+  maxConcurrent?: number;
+  log?: Logger;
+}
+
+export interface ServingService {
+  kind: ServiceKind;
+  server: RunningServer;
+  /** The TF.js backend, or `none` for services that compute in plain JS. */
+  backend: string;
+}
+
+export function parseServiceKind(value: string): ServiceKind {
+  if ((SERVICE_KINDS as readonly string[]).includes(value)) return value as ServiceKind;
+  throw new InvalidArgumentError(`unknown service "${value}" (known: ${SERVICE_KINDS.join(', ')})`);
+}
+
+/**
+ * Starts one service: binds, loads what it needs (backend, datasets) while health says
+ * NOT_SERVING, then says SERVING.
+ */
+export async function serve(kind: ServiceKind, options: ServeOptions): Promise<ServingService> {
+  const log = options.log ?? createLogger(`lth-${kind}`);
+  const store = new ArtifactStore(options.store ?? defaultStoreRoot());
+  const needsBackend = kind === 'finetune' || kind === 'evaluation';
+  const needsData = kind === 'finetune' || kind === 'evaluation';
+  if (needsData && !options.dataAddress) throw new InvalidArgumentError(`the ${kind} service needs --data ADDRESS (the data service)`);
+  const shutdown = new AbortController();
+  const handlerOptions = { log, shutdown: shutdown.signal };
+  let binding: ServiceBinding & { name: string };
+  let registry: DatasetRegistry | undefined;
+  switch (kind) {
+    case 'data':
+      registry = new DatasetRegistry(options.cacheDir ?? process.env['LTH_CACHE'] ?? join(process.cwd(), '.lth', 'cache'));
+      for (const spec of options.idx ?? []) {
+        const [name, dir] = spec.split('=');
+        if (!name || !dir) throw new InvalidArgumentError(`--idx wants NAME=DIR, got "${spec}"`);
+        registry.add(idxDataset(name, dir));
+      }
+      binding = dataService(registry, handlerOptions);
+      break;
+    case 'pruning':
+      binding = pruningService(store, handlerOptions);
+      break;
+    case 'finetune':
+      binding = fineTuneService(store, new DataFeed(dataClient(options.dataAddress!)), { ...handlerOptions, maxConcurrent: options.maxConcurrent ?? 1 });
+      break;
+    case 'evaluation':
+      binding = evaluationService(store, new DataFeed(dataClient(options.dataAddress!)), handlerOptions);
+      break;
+  }
+  const server = await startServer(options.listen, [binding], log);
+  server.shutdownSignal.addEventListener('abort', () => shutdown.abort(), { once: true });
+  let backend = 'none';
+  if (needsBackend) {
+    const report = await initBackend(parseBackendChoice(options.backend ?? process.env['LTH_BACKEND']));
+    backend = report.backend;
+    log.info({ backend, skipped: report.skipped }, `TF.js backend: ${backend}`);
+  }
+  if (registry) {
+    for (const name of options.preload ?? registry.names()) {
+      const started = performance.now();
+      const d = await registry.get(name);
+      log.info({ dataset: name, train: d.info.trainSize, seconds: (performance.now() - started) / 1000 }, 'dataset ready');
+    }
+  }
+  server.setServing(true);
+  log.info({ address: server.address, backend }, `${kind} service serving`);
+  return { kind, server, backend };
+}
