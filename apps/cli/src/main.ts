@@ -6,7 +6,9 @@ import { runCommand } from './run-command';
 
 const program = new Command('lth')
   .description('Lottery tickets in pre-trained vision models: iterative magnitude pruning campaigns')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors exit 2, like an invalid campaign (inherited by every subcommand).
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 function integer(value: string): number {
   const n = Number(value);
@@ -109,9 +111,5 @@ program
       });
     }),
   );
-
-program.exitOverride((err) => {
-  process.exit(err.exitCode === 0 ? 0 : 2);
-});
 
 void program.parseAsync();

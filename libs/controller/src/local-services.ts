@@ -14,6 +14,8 @@ export interface LocalServicesOptions {
   /** Called with each service's stderr line (structured logs). */
   onLog?: (service: string, line: string) => void;
   startTimeoutMs?: number;
+  /** Extra flags for the data service (e.g. --preload mnist). */
+  dataFlags?: string[];
 }
 
 export interface LocalServices {
@@ -86,7 +88,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     );
   };
   try {
-    const data = await startOne('data', 'data', [], options);
+    const data = await startOne('data', 'data', options.dataFlags ?? [], options);
     started.push(data);
     const others = await Promise.all([
       startOne('pruning', 'pruning', [], options),

@@ -68,7 +68,8 @@ export function serverStream<Req, Res>(
       (error: unknown) => {
         const status = toServiceError(error, ctx.log, method);
         options.onDone?.(method, status.code ?? 13, Number(process.hrtime.bigint() - started) / 1e9);
-        if (!call.cancelled) call.destroy(Object.assign(new Error(status.details), status));
+        // grpc-js sends a server stream's status when the call emits 'error'.
+        if (!call.cancelled) call.emit('error', status);
       },
     );
   };

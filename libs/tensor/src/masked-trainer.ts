@@ -23,7 +23,7 @@ export class MaskedTrainer {
   ) {
     this.names = network.trainableNames();
     this.params = this.names.map((n) => network.variable(n));
-    this.momenta = this.params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.momenta = tf.tidy(() => this.params.map((p) => tf.variable(tf.zerosLike(p), false)));
     this.masks = this.names.map((n) => {
       const m = mask?.get(n);
       return m ? tf.tensor(Float32Array.from(m.keep), m.shape) : undefined;

@@ -1,0 +1,50 @@
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startLocalServices, type LocalServices } from '@lth/controller';
+
+/** The built CLI: services and round drivers run as its subcommands, as in production. */
+export const CLI = resolve(__dirname, '../../../apps/cli/dist/main.js');
+
+export async function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `lth-${prefix}-`));
+}
+
+/** Shared between tests so datasets are converted once. */
+export const CACHE_DIR = join(tmpdir(), 'lth-test-cache');
+
+export async function startServices(storeRoot: string, finetuneReplicas = 1): Promise<LocalServices> {
+  return startLocalServices({
+    command: process.execPath,
+    args: [CLI],
+    storeRoot,
+    finetuneReplicas,
+    env: { LTH_CACHE: CACHE_DIR },
+    dataFlags: ['--preload', 'mnist'],
+  });
+}
+
+export async function filesUnder(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** A campaign small enough for a test: LeNet on slices of MNIST, two pruning rounds. */
+export const TINY_CAMPAIGN = `
+name: tiny
+models: [lenet-300-100]
+pretrainings:
+  - name: mnist-slice
+    kind: supervised
+    dataset: mnist
+    training: { epochs: 1, maxSteps: 20, batchSize: 64, maxExamples: 1280 }
+tasks: [mnist]
+seeds: [0, 1]
+imp: { rounds: 2 }
+finetune: { epochs: 1, batchSize: 64, maxExamples: 640 }
+evaluation: { maxExamples: 500 }
+parallelism: 2
+`;
