@@ -1,0 +1,108 @@
+/**
+ * `npm run bench`: one JSON line per measurement. Compare numbers from the same run only.
+ *  - finetune_images_per_second: masked training steps (forward, backward, SGD, re-mask) per
+ *    model and TF.js backend, in process (no gRPC);
+ *  - global_prune_seconds: one global magnitude pruning step over 25M weights in 50 tensors;
+ *  - data_stream_megabytes_per_second: uint8 batches from the data service over loopback gRPC.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRng, pruneByMagnitude, type WeightTensor } from '@lth/core';
+import { dataClient, Metadata, splitEnum } from '@lth/grpc-kit';
+import { serve } from '@lth/services';
+import { batchTensors, initBackend, MaskedTrainer, Network, tf, type BackendName } from '@lth/tensor';
+import { pino } from './quiet-logger';
+
+function emit(record: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify({ ...record, node: process.version, at: new Date().toISOString() }) + '\n');
+}
+
+async function finetuneThroughput(backend: BackendName, model: string, batchSize: number, steps: number): Promise<void> {
+  await initBackend(backend);
+  const input = { height: 28, width: 28, channels: 1 };
+  const net = new Network(model, input, 10);
+  net.initialize(0);
+  const trainer = new MaskedTrainer(net, undefined, { learningRate: 0.01, momentum: 0.9, weightDecay: 1e-4, milestones: [], gamma: 0.1, warmupSteps: 0 });
+  const rng = createRng(1);
+  const pixels = Uint8Array.from({ length: batchSize * 784 }, () => rng.int(256));
+  const labels = Uint8Array.from({ length: batchSize }, () => rng.int(10));
+  const step = () => {
+    const { x, y } = batchTensors(pixels, labels, input, 10);
+    trainer.step(x, y, 0.01);
+    tf.dispose([x, y]);
+  };
+  step();
+  await trainer.takeMeanLoss(); // warm-up: kernels compiled, memory allocated
+  const started = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  await trainer.takeMeanLoss(); // waits for the device
+  const seconds = (performance.now() - started) / 1000;
+  trainer.dispose();
+  net.dispose();
+  emit({ bench: 'finetune_images_per_second', model, backend, batchSize, steps, value: (steps * batchSize) / seconds, seconds });
+}
+
+function globalPrune(): void {
+  const rng = createRng(7);
+  const weights: WeightTensor[] = Array.from({ length: 50 }, (_, i) => {
+    const values = new Float32Array(500_000);
+    for (let j = 0; j < values.length; j++) values[j] = rng.normal();
+    return { name: `layer${i}/kernel`, shape: [500_000], values };
+  });
+  const policy = { strategy: 'global' as const, rate: 0.2, excludePatterns: [], pruneStem: false };
+  const first = pruneByMagnitude(weights, undefined, policy);
+  const started = performance.now();
+  pruneByMagnitude(weights, first, policy);
+  emit({ bench: 'global_prune_seconds', weights: 25_000_000, tensors: 50, value: (performance.now() - started) / 1000 });
+}
+
+async function dataStream(): Promise<void> {
+  const { server } = await serve('data', { listen: '127.0.0.1:0', store: join(tmpdir(), 'lth-bench-store'), preload: ['fashion-mnist'], log: pino });
+  const client = dataClient(server.address);
+  try {
+    for (const batchSize of [256, 2048]) {
+      const started = performance.now();
+      let bytes = 0;
+      const call = client.streamBatches({ dataset: 'fashion-mnist', split: splitEnum('train'), seed: 1, batchSize, shuffle: true, shardIndex: 0, shardCount: 1, maxExamples: 0 }, new Metadata());
+      for await (const b of call) bytes += (b as { pixels: Buffer }).pixels.length + (b as { labels: Buffer }).labels.length;
+      const seconds = (performance.now() - started) / 1000;
+      emit({ bench: 'data_stream_megabytes_per_second', batchSize, bytes, value: bytes / 1e6 / seconds, seconds });
+    }
+  } finally {
+    client.close();
+    await server.shutdown(1000);
+  }
+}
+
+async function main(): Promise<void> {
+  globalPrune();
+  await dataStream();
+  const available: BackendName[] = [];
+  for (const b of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const) {
+    try {
+      await initBackend(b);
+      available.push(b);
+    } catch {
+      emit({ bench: 'backend_unavailable', backend: b });
+    }
+  }
+  for (const backend of available) {
+    // Plain JS convolutions take tens of seconds a step: one small step says enough.
+    if (backend === 'cpu') {
+      await finetuneThroughput(backend, 'lenet-300-100', 128, 10);
+      await finetuneThroughput(backend, 'resnet-8', 16, 1);
+      continue;
+    }
+    await finetuneThroughput(backend, 'lenet-300-100', 128, 50);
+    await finetuneThroughput(backend, 'resnet-8', 64, 10);
+    await finetuneThroughput(backend, 'resnet-20', 64, 4);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`bench failed: ${(e as Error).stack}\n`);
+    process.exit(1);
+  },
+);
