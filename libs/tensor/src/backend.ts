@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '@lth/core';
 import { registerWasmConv2DBackpropFilter } from './wasm-conv-backprop-filter';
+import { registerWasmConv2DBackpropInput } from './wasm-conv-backprop-input';
 
 /**
  * The one place that knows about TF.js backends. Everything else writes backend-neutral
@@ -36,6 +37,7 @@ async function load(backend: BackendName): Promise<void> {
     case 'wasm':
       optionalRequire('@tensorflow/tfjs-backend-wasm');
       registerWasmConv2DBackpropFilter();
+      registerWasmConv2DBackpropInput();
       if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
       return;
     case 'cpu':

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { wrapTensorInfo } from './wrap-tensor-info';
 
 /**
  * The wasm backend ships without Conv2DBackpropFilter, so convolutional nets cannot train on
@@ -22,18 +23,9 @@ export function registerWasmConv2DBackpropFilter(): void {
         filterShape: [number, number, number, number];
       };
       if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm supports NHWC only');
-      const engine = tf.engine();
-      // Wrapping a TensorInfo in a Tensor does not take a reference on its data; take one so
-      // that disposing the wrapper does not free the caller's tensor.
-      const wrap = (info: tf.TensorInfo) => {
-        const kernelBackend = backend as tf.KernelBackend;
-        const t = engine.makeTensorFromTensorInfo(info, kernelBackend) as tf.Tensor4D;
-        kernelBackend.incRef(info.dataId);
-        return t;
-      };
       return tf.tidy(() => {
-        const input = wrap(x);
-        const gradient = wrap(dy);
+        const input = wrapTensorInfo(x, backend as tf.KernelBackend) as tf.Tensor4D;
+        const gradient = wrapTensorInfo(dy, backend as tf.KernelBackend) as tf.Tensor4D;
         const info = tf.backend_util.computeConv2DInfo(
           input.shape,
           filterShape,

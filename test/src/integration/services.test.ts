@@ -5,7 +5,7 @@ import { connect, type LocalServices, type ServiceClients } from '@lth/controlle
 import { createRng, type WeightTensor } from '@lth/core';
 import { callUnary, checkHealth, DEADLINES, GrpcStatus, Metadata, splitEnum, type finetuneV1, type ServiceError } from '@lth/grpc-kit';
 import { ArtifactStore, putWeights } from '@lth/store';
-import { filesUnder, startServices, tempDir } from './harness';
+import { CLI, filesUnder, startServices, tempDir } from './harness';
 
 let storeRoot: string;
 let services: LocalServices;
@@ -115,4 +115,19 @@ test('fine-tune streams progress and ends with a digest; evaluation and pruning 
   const random = await callUnary(clients.pruning, clients.pruning.randomPrune, { referenceMaskDigest: pruned.maskDigest, seed: 1 }, DEADLINES.randomPrune);
   assert.deepEqual(random.layers.map((l) => l.remaining), pruned.layers.map((l) => l.remaining));
   assert.notEqual(random.maskDigest, pruned.maskDigest);
+});
+
+test('SIGTERM: a service stops serving, drains and exits 0', async () => {
+  const { spawn } = await import('node:child_process');
+  const { createInterface } = await import('node:readline');
+  const child = spawn(process.execPath, [CLI, 'serve', 'pruning', '--listen', '127.0.0.1:0', '--store', storeRoot]);
+  const address = await new Promise<string>((resolve) =>
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('{')) resolve((JSON.parse(line) as { address: string }).address);
+    }),
+  );
+  assert.equal(await checkHealth(address), 'SERVING');
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
 });

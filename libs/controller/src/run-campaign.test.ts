@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCampaign, type Experiment, type PretrainingPlan } from '@lth/core';
+import { ArtifactStore } from '@lth/store';
+import type { DriverEvent } from './driver-events';
+import { PermanentTaskError, type Executor } from './executor';
+import { refs, type DriverTask, type PretrainRecord, type RoundRecord } from './records';
+import { runCampaign } from './run-campaign';
+
+const spec = parseCampaign(`
+name: fake
+models: [m]
+pretrainings: [{ name: p, kind: none }]
+tasks: [a, b]
+seeds: [0, 1]
+imp: { rounds: 3 }
+`);
+
+/** Writes the records a real driver would, without training anything. */
+class FakeExecutor implements Executor {
+  readonly name = 'fake';
+  readonly runs: string[] = [];
+  running = 0;
+  maxRunning = 0;
+
+  constructor(
+    private readonly store: ArtifactStore,
+    private readonly fail: (experiment: Experiment, round: number, attempt: number) => Error | undefined = () => undefined,
+  ) {}
+
+  async run(task: DriverTask, _services: unknown, onEvent: (e: DriverEvent) => void): Promise<void> {
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    try {
+      await new Promise((r) => setTimeout(r, 5));
+      if (task.kind === 'pretrain') {
+        const plan = await this.store.getJson<PretrainingPlan>(task.planDigest);
+        const record: PretrainRecord = { planId: plan.id, weightsDigest: '', trainSeconds: 0, testAccuracy: null, backend: 'fake' };
+        await this.store.setRef(refs.pretraining(plan.id), await this.store.putJson(record));
+        return;
+      }
+      const experiment = await this.store.getJson<Experiment>(task.experimentDigest);
+      const key = `${experiment.settings.task}/${experiment.settings.seed}/${task.round}`;
+      this.runs.push(key);
+      const error = this.fail(experiment, task.round, this.runs.filter((r) => r === key).length);
+      if (error) throw error;
+      const density = Math.pow(0.8, task.round);
+      const record: RoundRecord = {
+        experimentId: experiment.id, round: task.round, sparsity: 1 - density, density, remainingWeights: Math.round(1000 * density), prunableWeights: 1000,
+        testAccuracy: 0.9 + (task.round === 2 ? 0.01 : -0.01 * task.round), testLoss: 0.3, trainSeconds: 1, maskDigest: '', weightsDigest: 'sha256:' + '1'.repeat(64),
+        nextMaskDigest: '', nextSparsity: 0, nextRemainingWeights: 0, backend: 'fake',
+      };
+      onEvent({ type: 'round-done', record });
+      await this.store.setRef(refs.round(experiment.id, task.round), await this.store.putJson(record));
+    } finally {
+      this.running--;
+    }
+  }
+}
+
+const services = [{ data: 'd', pruning: 'p', finetune: 'f', evaluation: 'e' }];
+
+test('runs every round of every experiment in order, in parallel up to the limit, and resumes', async () => {
+  const store = new ArtifactStore(await mkdtemp(join(tmpdir(), 'lth-ctl-')));
+  const executor = new FakeExecutor(store);
+  const outcome = await runCampaign(spec, { executor, store, replicas: services, parallelism: 3 });
+  assert.deepEqual(outcome.failed, []);
+  assert.equal(executor.runs.length, 4 * 4);
+  assert.equal(executor.maxRunning, 3);
+  for (const e of outcome.results.experiments) {
+    assert.deepEqual(e.rounds.map((r) => r.round), [0, 1, 2, 3]);
+    assert.equal(e.baselineAccuracy, 0.9);
+    assert.ok(Math.abs(e.winningSparsity! - 0.36) < 1e-12);
+  }
+  const again = new FakeExecutor(store);
+  const second = await runCampaign(spec, { executor: again, store, replicas: services, parallelism: 3 });
+  assert.deepEqual(again.runs, []);
+  assert.deepEqual(second.results, outcome.results);
+});
+
+test('a failing round is retried up to the limit, then only its experiment fails', async () => {
+  const store = new ArtifactStore(await mkdtemp(join(tmpdir(), 'lth-ctl-')));
+  const executor = new FakeExecutor(store, (e, round, attempt) => {
+    if (e.settings.task === 'a' && e.settings.seed === 1 && round === 2) return new Error('pod evicted');
+    if (e.settings.task === 'b' && e.settings.seed === 0 && round === 1 && attempt === 1) return new Error('transient');
+    return undefined;
+  });
+  const outcome = await runCampaign(spec, { executor, store, replicas: services, parallelism: 2, maxAttempts: 3 });
+  assert.equal(outcome.failed.length, 1);
+  assert.match(outcome.failed[0]!.error, /round 2: pod evicted/);
+  assert.equal(executor.runs.filter((r) => r === 'a/1/2').length, 3);
+  assert.equal(executor.runs.filter((r) => r === 'b/0/1').length, 2);
+  const byKey = new Map(outcome.results.experiments.map((e) => [`${e.task}/${e.seed}`, e.rounds.length]));
+  assert.deepEqual(Object.fromEntries(byKey), { 'a/0': 4, 'a/1': 2, 'b/0': 4, 'b/1': 4 });
+});
+
+test('bad input is not retried', async () => {
+  const store = new ArtifactStore(await mkdtemp(join(tmpdir(), 'lth-ctl-')));
+  const executor = new FakeExecutor(store, (e, round) => (e.settings.task === 'b' && round === 0 ? new PermanentTaskError('weights do not fit') : undefined));
+  const outcome = await runCampaign(spec, { executor, store, replicas: services, parallelism: 4, maxAttempts: 5 });
+  assert.equal(outcome.failed.length, 2);
+  assert.equal(executor.runs.filter((r) => r.startsWith('b/')).length, 2);
+});
