@@ -74,7 +74,9 @@ export class ProgressView {
       case 'round-started': {
         const st = this.state.get(event.experiment.id);
         if (st) st.round = event.round;
-        this.bars.get(event.experiment.id)?.update(0, { round: event.round });
+        // The round trains at the sparsity the ladder gives it.
+        const sparsity = 1 - Math.pow(1 - event.experiment.settings.pruning.rate, event.round);
+        this.bars.get(event.experiment.id)?.update(0, { round: event.round, sparsity: pct(sparsity), accuracy: '-' });
         break;
       }
       case 'round-finished': {
