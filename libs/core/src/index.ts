@@ -26,3 +26,5 @@ export * from './analysis/results';
 export { isMatching, baselineOf, winningSparsity, summarizeExperiment } from './analysis/tickets';
 export { resultsToCsv } from './analysis/results-csv';
 export { encodeWeights, decodeWeights, applyMask, type WeightSpec } from './weights/weights-format';
+export { campaignOpenApiSchema } from './kube/campaign-openapi';
+export { campaignCrd, CAMPAIGN_GROUP, CAMPAIGN_VERSION, CAMPAIGN_PLURAL, CAMPAIGN_KIND } from './kube/campaign-crd';

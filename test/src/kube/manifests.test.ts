@@ -1,0 +1,154 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import Ajv from 'ajv';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { campaignCrd, parseCampaign, validateCampaign } from '@lth/core';
+
+const ROOT = resolve(__dirname, '../../..');
+
+type Schema = { [k: string]: unknown };
+
+/** OpenAPI 3.0 as Kubernetes writes it -> JSON Schema for ajv (the API server does the same checks). */
+function toJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toJsonSchema);
+  if (node === null || typeof node !== 'object') return node;
+  const src = node as Schema;
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(src)) {
+    if (k.startsWith('x-kubernetes-') || k === 'nullable') continue;
+    if (k === 'exclusiveMinimum' || k === 'exclusiveMaximum') continue;
+    out[k] = toJsonSchema(v);
+  }
+  if (src['exclusiveMinimum'] === true) {
+    out['exclusiveMinimum'] = src['minimum'];
+    delete out['minimum'];
+  }
+  if (src['exclusiveMaximum'] === true) {
+    out['exclusiveMaximum'] = src['maximum'];
+    delete out['maximum'];
+  }
+  if (src['nullable'] === true && typeof src['type'] === 'string') out['type'] = [src['type'], 'null'];
+  // The API server prunes unknown fields and kubectl's strict field validation refuses them.
+  if (src['type'] === 'object' && src['properties'] && !('additionalProperties' in src)) out['additionalProperties'] = false;
+  return out;
+}
+
+async function crdFile(): Promise<Schema> {
+  return parseYaml(await readFile(join(ROOT, 'k8s/base/crd.yaml'), 'utf8')) as Schema;
+}
+
+function specValidator(crd: Schema) {
+  const version = ((crd['spec'] as Schema)['versions'] as Schema[])[0]!;
+  const root = (version['schema'] as Schema)['openAPIV3Schema'] as Schema;
+  const spec = (root['properties'] as Schema)['spec'];
+  return new Ajv({ allErrors: true, strict: false }).compile(toJsonSchema(spec) as object);
+}
+
+test('k8s/base/crd.yaml is what `lth crd` generates from the campaign schema', async () => {
+  assert.deepEqual(await crdFile(), campaignCrd(), 'k8s/base/crd.yaml is stale: run `npm run lth -- crd > k8s/base/crd.yaml`');
+  const out = execFileSync(process.execPath, [join(ROOT, 'apps/cli/dist/main.js'), 'crd'], { encoding: 'utf8' });
+  assert.deepEqual(parseYaml(out), campaignCrd());
+});
+
+const quickstart = () => parseYaml(readFileSync(join(ROOT, 'examples/quickstart.yaml'), 'utf8')) as Schema;
+
+/** Documents both validators must treat alike: [label, document, valid?]. */
+function cases(): [string, Schema, boolean][] {
+  const q = quickstart();
+  const imp = q['imp'] as Schema;
+  const pre = (q['pretrainings'] as Schema[])[0]!;
+  return [
+    ['the quickstart', q, true],
+    ['a minimal campaign', { name: 'x', models: ['lenet-300-100'], pretrainings: [{ name: 'p', kind: 'none' }], tasks: ['mnist'] }, true],
+    ['a file pre-training', { ...q, pretrainings: [{ name: 'f', kind: 'file', path: '/w/model.json', model: 'lenet-300-100' }] }, true],
+    ['an upper-case name', { ...q, name: 'Quick' }, false],
+    ['no models', { ...q, models: [] }, false],
+    ['rate 1', { ...q, imp: { ...imp, pruning: { rate: 1 } } }, false],
+    ['rate 0', { ...q, imp: { ...imp, pruning: { rate: 0 } } }, false],
+    ['an unknown strategy', { ...q, imp: { ...imp, pruning: { strategy: 'random' } } }, false],
+    ['a negative learning rate', { ...q, finetune: { optimizer: { learningRate: -0.1 } } }, false],
+    ['a misspelt field', { ...q, finetune: { batchSzie: 3 } }, false],
+    ['an unknown pre-training kind', { ...q, pretrainings: [{ ...pre, kind: 'teleport' }] }, false],
+    ['a supervised pre-training without a dataset', { ...q, pretrainings: [{ name: 'p', kind: 'supervised' }] }, false],
+    ['a file pre-training without its model', { ...q, pretrainings: [{ name: 'f', kind: 'file', path: '/m.json' }] }, false],
+    ['a fractional seed', { ...q, seeds: [0.5] }, false],
+    ['zero epochs', { ...q, finetune: { epochs: 0 } }, false],
+  ];
+}
+
+test('the CRD schema and `lth validate` accept and reject the same campaigns', async () => {
+  const validate = specValidator(await crdFile());
+  for (const [label, doc, valid] of cases()) {
+    const byZod = (() => {
+      try {
+        validateCampaign(doc);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    const byCrd = validate(doc) as boolean;
+    assert.equal(byZod, valid, `lth validate on ${label}`);
+    assert.equal(byCrd, valid, `CRD schema on ${label}: ${JSON.stringify(validate.errors)}`);
+  }
+});
+
+test('the sample custom resource holds a valid campaign', async () => {
+  const cr = parseYaml(await readFile(join(ROOT, 'k8s/examples/quickstart-campaign.yaml'), 'utf8')) as Schema;
+  assert.equal(cr['apiVersion'], 'lth.dev/v1alpha1');
+  assert.equal(cr['kind'], 'Campaign');
+  assert.ok(specValidator(await crdFile())(cr['spec']));
+  const fromFile = parseCampaign(await readFile(join(ROOT, 'examples/quickstart.yaml'), 'utf8'));
+  assert.deepEqual(validateCampaign(cr['spec']), fromFile);
+});
+
+function render(overlay: string): Schema[] {
+  const out = execFileSync('kubectl', ['kustomize', join(ROOT, 'k8s/overlays', overlay)], { encoding: 'utf8' });
+  return parseAllDocuments(out).map((d) => d.toJS() as Schema);
+}
+
+for (const overlay of ['gpu', 'cpu']) {
+  test(`kubectl kustomize renders the ${overlay} overlay, and every object validates against the Kubernetes schemas`, async () => {
+    const objects = render(overlay);
+    const kinds = objects.map((o) => `${o['kind']}/${(o['metadata'] as Schema)['name']}`);
+    for (const k of ['Namespace/lth', 'CustomResourceDefinition/campaigns.lth.dev', 'Role/lth-controller', 'Deployment/lth-controller', 'Deployment/lth-finetune', 'Service/lth-data', 'PersistentVolumeClaim/lth-store', 'NetworkPolicy/lth-services']) {
+      assert.ok(kinds.includes(k), `${overlay} renders no ${k}`);
+    }
+    for (const o of objects) {
+      const [group, version] = String(o['apiVersion']).includes('/') ? String(o['apiVersion']).split('/') : ['', String(o['apiVersion'])];
+      const module = await import(`kubernetes-models/${group ? `${group}/` : ''}${version}/${o['kind']}`);
+      const Model = module[o['kind'] as string] ?? module.default;
+      assert.doesNotThrow(() => new Model(o).validate(), `${o['kind']}/${(o['metadata'] as Schema)['name']} in ${overlay}`);
+      if (o['kind'] === 'Deployment') {
+        const pod = ((o['spec'] as Schema)['template'] as Schema)['spec'] as Schema;
+        assert.equal((pod['securityContext'] as Schema)['runAsNonRoot'], true);
+        for (const c of pod['containers'] as Schema[]) {
+          const sc = c['securityContext'] as Schema;
+          assert.equal(sc['readOnlyRootFilesystem'], true);
+          assert.equal(sc['allowPrivilegeEscalation'], false);
+          assert.deepEqual((sc['capabilities'] as Schema)['drop'], ['ALL']);
+        }
+      }
+      assert.equal(((o['metadata'] as Schema)['labels'] as Schema)?.['app.kubernetes.io/part-of'], 'lth', `${o['kind']} is not labelled`);
+    }
+    const finetune = objects.find((o) => o['kind'] === 'Deployment' && (o['metadata'] as Schema)['name'] === 'lth-finetune')!;
+    const pod = ((finetune['spec'] as Schema)['template'] as Schema)['spec'] as Schema;
+    const limits = ((pod['containers'] as Schema[])[0]!['resources'] as Schema)['limits'] as Schema;
+    assert.equal(limits['nvidia.com/gpu'], overlay === 'gpu' ? 1 : undefined);
+  });
+}
+
+test('RBAC is namespaced and grants nothing beyond what the controller uses', () => {
+  const objects = render('cpu');
+  assert.ok(!objects.some((o) => o['kind'] === 'ClusterRole' || o['kind'] === 'ClusterRoleBinding'));
+  const role = objects.find((o) => o['kind'] === 'Role')!;
+  const grants = (role['rules'] as Schema[]).flatMap((r) => (r['resources'] as string[]).map((res) => `${res}:${(r['verbs'] as string[]).join(',')}`));
+  assert.deepEqual(grants.sort(), [
+    'campaigns/finalizers:update', 'campaigns/status:get,update,patch', 'campaigns:get,list,watch', 'events:create,patch', 'events:create,patch',
+    'jobs:create,get,list,watch,delete', 'leases:get,create,update', 'pods/log:get,list,watch', 'pods:get,list,watch',
+  ]);
+});
