@@ -28,3 +28,7 @@ export { resultsToCsv } from './analysis/results-csv';
 export { encodeWeights, decodeWeights, applyMask, type WeightSpec } from './weights/weights-format';
 export { campaignOpenApiSchema } from './kube/campaign-openapi';
 export { campaignCrd, CAMPAIGN_GROUP, CAMPAIGN_VERSION, CAMPAIGN_PLURAL, CAMPAIGN_KIND } from './kube/campaign-crd';
+export { CONDITION, REASON, setCondition, type Condition, type ConditionType } from './kube/conditions';
+export { planJobs, jobName, type ClusterTask, type ObservedJob, type StoreProgress, type ExperimentState, type JobPlan } from './kube/plan-jobs';
+export { campaignStatus, invalidStatus, type CampaignStatus, type ExperimentStatus, type ExperimentScience } from './kube/campaign-status';
+export { roundJob, DEFAULT_JOB_SETTINGS, LABELS, DRIVER_BAD_INPUT_EXIT_CODE, type JobDefaults, type CampaignRef } from './kube/round-job';

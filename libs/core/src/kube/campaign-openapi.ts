@@ -21,6 +21,7 @@ function structural(node: unknown): unknown {
     if (key === 'additionalProperties' && value === false) continue;
     // Number.MAX_SAFE_INTEGER: zod's bound for "int", not a user constraint.
     if (key === 'maximum' && value === Number.MAX_SAFE_INTEGER) continue;
+    if (key === 'minimum' && value === -Number.MAX_SAFE_INTEGER) continue;
     out[key] = structural(value);
   }
   return out;

@@ -112,6 +112,34 @@ export const evaluationSchema = z
   })
   .strict();
 
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?([eE][0-9]+|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, 'must be a Kubernetes quantity such as 500m, 4 or 16Gi');
+
+/** Where a campaign's round Jobs run on Kubernetes; `lth run` ignores it. Unset fields take the controller's defaults. */
+export const clusterSchema = z
+  .object({
+    image: z.string().min(1).optional(),
+    serviceAccount: z.string().min(1).optional(),
+    nodeSelector: z.record(z.string(), z.string()).optional(),
+    tolerations: z
+      .array(
+        z
+          .object({
+            key: z.string().optional(),
+            operator: z.enum(['Exists', 'Equal']).optional(),
+            value: z.string().optional(),
+            effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+            tolerationSeconds: z.number().int().optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    resources: z
+      .object({ requests: z.record(z.string(), quantity).optional(), limits: z.record(z.string(), quantity).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const campaignSchema = z
   .object({
     name,
@@ -122,8 +150,9 @@ export const campaignSchema = z
     imp: impSchema.default(() => impSchema.parse({})),
     finetune: trainingSchema.default(() => trainingSchema.parse({})),
     evaluation: evaluationSchema.default(() => evaluationSchema.parse({})),
-    /** Experiments run at the same time; 0 means one per core. */
+    /** Experiments run at the same time; 0 means one per core (locally) or the controller's default (cluster). */
     parallelism: z.number().int().min(0).max(1024).default(0),
+    cluster: clusterSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -143,6 +172,7 @@ export type OptimizerSpec = z.infer<typeof optimizerSchema>;
 export type PruningSpec = z.infer<typeof pruningSchema>;
 export type ImpSpec = z.infer<typeof impSchema>;
 export type EvaluationSpec = z.infer<typeof evaluationSchema>;
+export type ClusterSpec = z.infer<typeof clusterSchema>;
 
 /** Default values, for omitting defaults from canonical settings. */
 export const TRAINING_DEFAULTS: TrainingSpec = trainingSchema.parse({});
