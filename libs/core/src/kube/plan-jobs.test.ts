@@ -95,8 +95,16 @@ test('an invalid campaign gets phase Invalid and a condition naming the field', 
   assert.match(failed.message, /spec\.imp\.pruning\.rate: Too big/);
 });
 
+interface JobShape {
+  metadata: { labels: Record<string, string>; ownerReferences: { uid: string }[] };
+  spec: {
+    podFailurePolicy: { rules: { onExitCodes: { values: number[] } }[] };
+    template: { spec: { restartPolicy: string; containers: { image: string; args: string[]; volumeMounts: { mountPath: string }[] }[] } };
+  };
+}
+
 test('a round Job runs the round driver with retries, fast failure on bad input, and labels', () => {
-  const job = roundJob({ name: campaign, namespace: 'lth', uid: 'u-1' }, { kind: 'round', experiment: experiments[0]!, round: 1 }, 'sha256:' + 'a'.repeat(64), DEFAULT_JOB_SETTINGS, { image: 'mine:1' }) as any;
+  const job = roundJob({ name: campaign, namespace: 'lth', uid: 'u-1' }, { kind: 'round', experiment: experiments[0]!, round: 1 }, 'sha256:' + 'a'.repeat(64), DEFAULT_JOB_SETTINGS, { image: 'mine:1' }) as unknown as JobShape;
   assert.equal(job.metadata.labels['lth.dev/experiment'], experiments[0]!.id);
   assert.equal(job.metadata.labels['lth.dev/round'], '1');
   assert.equal(job.metadata.ownerReferences[0].uid, 'u-1');
