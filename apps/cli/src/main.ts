@@ -89,6 +89,57 @@ program
   );
 
 program
+  .command('controller')
+  .description('run the Kubernetes controller: Campaign custom resources -> round Jobs (kubeconfig from KUBECONFIG, ~/.kube/config or the pod)')
+  .option('--namespace <ns>', 'namespace to watch (default: $POD_NAMESPACE or the kubeconfig context)')
+  .option('--store <dir>', 'artifact store, mounted at the same path in round Jobs (default: $LTH_STORE or .lth/store)')
+  .option('--parallelism <n>', 'round Jobs per campaign when its spec says 0', integer, 4)
+  .option('--global-limit <n>', 'round Jobs at once across campaigns', integer, 64)
+  .option('--job-defaults <json>', 'round Job settings: image, serviceAccount, nodeSelector, tolerations, resources, backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished, storeClaim, storeMount, services', (v: string) => JSON.parse(v) as object)
+  .option('--identity <id>', 'leader-election identity (default: $POD_NAME)')
+  .option('--resync-ms <ms>', 'how often every campaign is reconciled anyway', integer, 5000)
+  .action((flags) =>
+    exitWith(async () => {
+      const { controllerMain } = await import('@lth/controller');
+      const { ArtifactStore, defaultStoreRoot } = await import('@lth/store');
+      const code = await controllerMain({
+        namespace: flags.namespace,
+        store: new ArtifactStore(flags.store ?? defaultStoreRoot()),
+        jobDefaults: flags.jobDefaults,
+        parallelism: flags.parallelism,
+        globalLimit: flags.globalLimit,
+        identity: flags.identity,
+        resyncMs: flags.resyncMs,
+      });
+      // Open watch connections and keep-alive sockets would hold the process: a server exits.
+      process.exit(code);
+    }),
+  );
+
+program
+  .command('submit')
+  .description('validate a campaign file and create it as a Campaign custom resource')
+  .argument('<campaign>', 'campaign file (YAML)')
+  .option('--namespace <ns>', 'namespace (default: the kubeconfig context)')
+  .action((file: string, flags) => exitWith(async () => (await import('./cluster-commands.js')).submitCommand(file, flags), file));
+
+program
+  .command('status')
+  .description('show the status of one campaign (with its experiments) or of all')
+  .argument('[name]', 'campaign name')
+  .option('--namespace <ns>', 'namespace (default: the kubeconfig context)')
+  .action((name: string | undefined, flags) => exitWith(async () => (await import('./cluster-commands.js')).statusCommand(name, flags)));
+
+program
+  .command('results')
+  .description('write results.json and results.csv of a campaign from the artifact store')
+  .argument('<name>', 'campaign name')
+  .option('--namespace <ns>', 'namespace (default: the kubeconfig context)')
+  .option('--out <dir>', 'where results go (default: runs/<name>)')
+  .option('--store <dir>', 'artifact store (default: $LTH_STORE or .lth/store)')
+  .action((name: string, flags) => exitWith(async () => (await import('./cluster-commands.js')).resultsCommand(name, flags)));
+
+program
   .command('crd')
   .description('print the Campaign CustomResourceDefinition (k8s/base/crd.yaml is this output)')
   .action(() =>

@@ -9,3 +9,9 @@ export { connect, type ServiceAddresses, type ServiceClients } from './service-c
 export { refs, type PretrainRecord, type RoundRecord, type DriverTask } from './records';
 export { parseDriverEvent, type DriverEvent } from './driver-events';
 export { readLayersModelWeights } from './import-layers-model';
+export { ClusterController, observeJob, type ClusterControllerOptions, type CampaignObject } from './cluster/cluster-controller';
+export { controllerMain, type ControllerCommand } from './cluster/controller-main';
+export { WorkQueue } from './cluster/work-queue';
+export { startLeaderElection } from './cluster/leader-election';
+export { readStoreProgress } from './cluster/store-progress';
+export { k8s, type K8s } from './cluster/k8s';

@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { CAMPAIGN_GROUP, CAMPAIGN_KIND, CAMPAIGN_PLURAL, CAMPAIGN_VERSION, expandCampaign, resultsToCsv, validateCampaign, type CampaignStatus } from '@lth/core';
+import { collectResults, k8s, type CampaignObject } from '@lth/controller';
+import { ArtifactStore, defaultStoreRoot, writeFileAtomically } from '@lth/store';
+import { loadCampaign } from './campaign-file';
+
+function client(namespace?: string) {
+  const kc = new (k8s().KubeConfig)();
+  kc.loadFromDefault();
+  const ns = namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+  return { api: kc.makeApiClient(k8s().CustomObjectsApi), namespace: ns };
+}
+
+const ids = { group: CAMPAIGN_GROUP, version: CAMPAIGN_VERSION, plural: CAMPAIGN_PLURAL };
+
+function apiMessage(e: unknown): string {
+  const body = (e as { body?: unknown }).body;
+  try {
+    return (typeof body === 'string' ? (JSON.parse(body) as { message: string }) : (body as { message: string })).message;
+  } catch {
+    return (e as Error).message;
+  }
+}
+
+/** `lth submit`: validates locally, then creates the Campaign custom resource. */
+export async function submitCommand(file: string, flags: { namespace?: string }): Promise<number> {
+  await loadCampaign(file);
+  const document = parseYaml(await readFile(file, 'utf8')) as { name: string };
+  const { api, namespace } = client(flags.namespace);
+  try {
+    await api.createNamespacedCustomObject({ ...ids, namespace, body: { apiVersion: `${CAMPAIGN_GROUP}/${CAMPAIGN_VERSION}`, kind: CAMPAIGN_KIND, metadata: { name: document.name, namespace }, spec: document } });
+  } catch (e) {
+    process.stderr.write(`lth submit: ${apiMessage(e)}\n`);
+    return 1;
+  }
+  process.stdout.write(`campaign ${namespace}/${document.name} submitted; watch it with: kubectl get campaigns -n ${namespace} -w\n`);
+  return 0;
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+
+/** `lth status [NAME]`: the controller's view of one campaign or of all. */
+export async function statusCommand(name: string | undefined, flags: { namespace?: string }): Promise<number> {
+  const { api, namespace } = client(flags.namespace);
+  const items: CampaignObject[] = name
+    ? [(await api.getNamespacedCustomObject({ ...ids, namespace, name })) as CampaignObject]
+    : ((await api.listNamespacedCustomObject({ ...ids, namespace })) as { items: CampaignObject[] }).items;
+  for (const c of items) {
+    const s = c.status as CampaignStatus | undefined;
+    process.stdout.write(`${c.metadata?.name}: ${s?.phase ?? 'Pending'}, experiments ${s?.progress ?? '-'}, best winning sparsity ${pct(s?.bestWinningSparsity)}\n`);
+    for (const cond of s?.conditions ?? []) if (cond.status === 'True') process.stdout.write(`  ${cond.type}: ${cond.reason}${cond.message ? ` (${cond.message})` : ''}\n`);
+    if (name) {
+      for (const e of s?.experiments ?? []) {
+        process.stdout.write(`  ${e.id.slice(0, 8)} ${e.model} ${e.pretraining}->${e.task} seed ${e.seed}: ${e.state}, round ${e.roundsDone}/${e.rounds}, sparsity ${pct(e.sparsity)}, acc ${e.testAccuracy?.toFixed(4) ?? '-'}, winning ${pct(e.winningSparsity)}${e.message ? ` (${e.message})` : ''}\n`);
+      }
+    }
+  }
+  return 0;
+}
+
+/** `lth results NAME --out DIR`: results.json and results.csv from the store, as `lth run` writes them. */
+export async function resultsCommand(name: string, flags: { namespace?: string; out?: string; store?: string }): Promise<number> {
+  const { api, namespace } = client(flags.namespace);
+  const campaign = (await api.getNamespacedCustomObject({ ...ids, namespace, name })) as CampaignObject;
+  const spec = validateCampaign(campaign.spec);
+  const store = new ArtifactStore(resolve(flags.store ?? defaultStoreRoot()));
+  const results = await collectResults(spec.name, expandCampaign(spec), store);
+  const out = resolve(flags.out ?? join('runs', name));
+  await writeFileAtomically(join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  await writeFileAtomically(join(out, 'results.csv'), resultsToCsv(results));
+  process.stdout.write(`wrote ${join(out, 'results.json')} and results.csv\n`);
+  return 0;
+}

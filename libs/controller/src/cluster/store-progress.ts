@@ -1,0 +1,28 @@
+import { winningSparsity, type Experiment, type ExperimentScience, type PretrainingPlan, type RoundResult, type StoreProgress } from '@lth/core';
+import type { ArtifactStore } from '@lth/store';
+import { refs, type RoundRecord } from '../records';
+
+/** What the artifact store says is finished, and what the finished rounds say so far. */
+export async function readStoreProgress(
+  store: ArtifactStore,
+  experiments: readonly Experiment[],
+  plans: readonly PretrainingPlan[],
+): Promise<{ progress: StoreProgress; science: Map<string, ExperimentScience> }> {
+  const pretrainingsDone = new Set<string>();
+  for (const p of plans) if (await store.getRef(refs.pretraining(p.id))) pretrainingsDone.add(p.id);
+  const roundsDone = new Map<string, number>();
+  const science = new Map<string, ExperimentScience>();
+  for (const e of experiments) {
+    const rounds: RoundResult[] = [];
+    for (let r = 0; r <= e.settings.rounds; r++) {
+      const ref = await store.getRef(refs.round(e.id, r));
+      if (!ref) break;
+      const rec = await store.getJson<RoundRecord>(ref);
+      rounds.push({ ...rec });
+    }
+    roundsDone.set(e.id, rounds.length);
+    const last = rounds[rounds.length - 1];
+    if (last) science.set(e.id, { sparsity: last.sparsity, testAccuracy: last.testAccuracy, winningSparsity: winningSparsity(rounds) });
+  }
+  return { progress: { pretrainingsDone, roundsDone }, science };
+}

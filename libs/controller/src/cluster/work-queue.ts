@@ -1,0 +1,73 @@
+/**
+ * A keyed, de-duplicating work queue (client-go's workqueue): a key added while waiting is
+ * queued once; a key added while it is being processed is processed again afterwards, never
+ * concurrently with itself. Failed keys come back after a growing delay.
+ */
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private waiter: (() => void) | undefined;
+  private closed = false;
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  add(key: string): void {
+    if (this.closed) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(key);
+    this.waiter?.();
+  }
+
+  addAfter(key: string, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.add(key);
+    }, ms);
+    this.timers.add(t);
+  }
+
+  /** Exponential backoff per key: 100 ms doubling to 60 s. */
+  retry(key: string): void {
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    this.addAfter(key, Math.min(60_000, 100 * 2 ** (n - 1)));
+  }
+
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  async next(): Promise<string | undefined> {
+    while (this.queue.length === 0) {
+      if (this.closed) return undefined;
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+      this.waiter = undefined;
+    }
+    const key = this.queue.shift()!;
+    this.queued.delete(key);
+    this.processing.add(key);
+    return key;
+  }
+
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.delete(key)) this.add(key);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.waiter?.();
+  }
+}

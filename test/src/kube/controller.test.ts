@@ -1,0 +1,209 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { LocalServices } from '@lth/controller';
+import type { CampaignResults, CampaignStatus } from '@lth/core';
+import { CACHE_DIR, CLI, startServices, tempDir } from '../integration/harness';
+import { kubeconfigFor, startFakeApiServer, type FakeApiServer } from './fake-apiserver';
+import { startFakeKubelet, type FakeKubelet } from './fake-kubelet';
+
+let api: FakeApiServer;
+let kubelet: FakeKubelet;
+let services: LocalServices;
+let dir: string;
+let storeRoot: string;
+let kubeconfig: string;
+const failRounds = new Set<string>(); // "experimentId:round" whose pods exit 1
+
+before(async () => {
+  dir = await tempDir('cluster');
+  storeRoot = join(dir, 'store');
+  api = await startFakeApiServer();
+  kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(kubeconfig, kubeconfigFor(api.url));
+  services = await startServices(storeRoot, 1);
+  kubelet = startFakeKubelet(api, { command: process.execPath, args: [CLI] }, {
+    env: { LTH_CACHE: CACHE_DIR },
+    failPod: (job) => failRounds.has(`${job.metadata.labels?.['lth.dev/experiment']}:${job.metadata.labels?.['lth.dev/round']}`),
+  });
+});
+
+after(async () => {
+  await kubelet?.stop();
+  await services?.stop();
+  await api?.close();
+});
+
+const env = () => ({ ...process.env, KUBECONFIG: kubeconfig, LTH_CACHE: CACHE_DIR });
+
+/** Runs the CLI without blocking this process, which serves the fake API server. */
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: env() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+function startController(identity: string): ChildProcess {
+  const s = services.replicas[0]!;
+  const child = spawn(process.execPath, [
+    CLI, 'controller', '--namespace', 'lth', '--store', storeRoot, '--parallelism', '2', '--resync-ms', '300', '--identity', identity,
+    '--job-defaults', JSON.stringify({ services: s, backoffLimit: 1 }),
+  ], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+  createInterface({ input: child.stderr! }).on('line', () => undefined);
+  return child;
+}
+
+async function stopController(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}
+
+function campaignYaml(name: string, seeds: number[], extra = ''): string {
+  return `
+name: ${name}
+models: [lenet-300-100]
+pretrainings:
+  - name: mnist-slice
+    kind: supervised
+    dataset: mnist
+    training: { epochs: 1, maxSteps: 10, batchSize: 64, maxExamples: 640 }
+tasks: [mnist]
+seeds: [${seeds.join(', ')}]
+imp: { rounds: 2 }
+finetune: { epochs: 1, batchSize: 64, maxExamples: 320 }
+evaluation: { maxExamples: 300 }
+${extra}`;
+}
+
+async function submit(name: string, yaml: string): Promise<void> {
+  const file = join(dir, `${name}.yaml`);
+  await writeFile(file, yaml);
+  const res = await cli(['submit', file, '--namespace', 'lth']);
+  assert.equal(res.status, 0, res.stderr);
+}
+
+const statusOf = (name: string) => api.get('campaigns', 'lth', name)?.status as CampaignStatus | undefined;
+
+async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 180_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const v = check();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const withoutTimes = (r: CampaignResults) => ({ ...r, experiments: r.experiments.map((e) => ({ ...e, rounds: e.rounds.map((x) => ({ ...x, trainSeconds: 0 })) })) });
+
+test('a Campaign custom resource runs end to end as Jobs, and its results equal lth run on the same spec', async () => {
+  const controller = startController('solo');
+  try {
+    await submit('alpha', campaignYaml('alpha', [0, 1]));
+    const status = await waitFor('alpha to succeed', () => (statusOf('alpha')?.phase === 'Succeeded' ? statusOf('alpha') : undefined));
+    assert.equal(status.progress, '2/2');
+    assert.ok(status.experiments.every((e) => e.roundsDone === 3 && e.testAccuracy! > 0.3));
+    const complete = status.conditions.find((c) => c.type === 'Complete')!;
+    assert.equal(complete.status, 'True');
+    assert.equal(complete.observedGeneration, 1);
+    const jobs = api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'alpha');
+    assert.equal(jobs.length, 1 + 2 * 3, 'one pre-training Job and one Job per round');
+    const events = api.list('events', 'lth').map((e) => e['reason']);
+    assert.ok(events.includes('RoundStarted') && events.includes('RoundFinished'));
+
+    const out = join(dir, 'alpha-results');
+    const res = await cli(['results', 'alpha', '--namespace', 'lth', '--store', storeRoot, '--out', out]);
+    assert.equal(res.status, 0, res.stderr);
+    const cluster = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as CampaignResults;
+    const local = join(dir, 'alpha-local');
+    await writeFile(`${local}.yaml`, campaignYaml('alpha', [0, 1]));
+    const run = await cli(['run', `${local}.yaml`, '--out', local, '--store', join(dir, 'local-store'), '--quiet']);
+    assert.equal(run.status, 0, run.stderr);
+    const fromRun = JSON.parse(await readFile(join(local, 'results.json'), 'utf8')) as CampaignResults;
+    assert.deepEqual(withoutTimes(cluster), withoutTimes(fromRun));
+  } finally {
+    await stopController(controller);
+  }
+});
+
+test('a controller killed with SIGKILL mid-campaign resumes after a restart; no finished round runs again', async () => {
+  let controller = startController('first');
+  await submit('bravo', campaignYaml('bravo', [2]));
+  await waitFor('a finished round', () => (statusOf('bravo')?.experiments?.[0]?.roundsDone ?? 0) >= 1);
+  await stopController(controller, 'SIGKILL');
+  controller = startController('second');
+  try {
+    await waitFor('bravo to succeed', () => statusOf('bravo')?.phase === 'Succeeded');
+    const started = kubelet.started.filter((n) => n.startsWith('bravo-'));
+    assert.equal(new Set(started).size, started.length, `a Job ran twice: ${started.join(', ')}`);
+    // The pre-training is alpha's (same settings, same artifact): found in the store, not rerun.
+    assert.deepEqual(started.map((n) => n.replace(/^bravo-[0-9a-f]+-/, '')), ['r0', 'r1', 'r2']);
+  } finally {
+    await stopController(controller);
+  }
+});
+
+test('a round whose pods keep failing is retried to the limit, then fails its experiment; the others finish', async () => {
+  const controller = startController('solo');
+  try {
+    await submit('charlie', campaignYaml('charlie', [3, 4]));
+    const first = await waitFor('experiments listed', () => statusOf('charlie')?.experiments?.length === 2 && statusOf('charlie'));
+    const doomed = first.experiments.find((e) => e.seed === 4)!;
+    failRounds.add(`${doomed.id}:1`);
+    const status = await waitFor('charlie to finish', () => (statusOf('charlie')?.phase === 'Failed' ? statusOf('charlie') : undefined));
+    const byId = new Map(status.experiments.map((e) => [e.id, e]));
+    assert.equal(byId.get(doomed.id)!.state, 'Failed');
+    assert.match(byId.get(doomed.id)!.message, /round 1 failed: BackoffLimitExceeded/);
+    assert.ok(status.experiments.filter((e) => e.id !== doomed.id).every((e) => e.state === 'Succeeded'));
+    assert.equal(kubelet.started.filter((n) => n.endsWith(`${doomed.id.slice(0, 12)}-r1`)).length, 2, 'backoffLimit 1: two pods');
+    const conditions = Object.fromEntries(status.conditions.map((c) => [c.type, c.status]));
+    assert.equal(conditions['Degraded'], 'True');
+    assert.equal(conditions['Failed'], 'True');
+    assert.ok(api.list('events', 'lth').some((e) => e['reason'] === 'RoundFailed'));
+  } finally {
+    await stopController(controller);
+  }
+});
+
+test('with two controller replicas only the Lease holder creates Jobs', async () => {
+  const a = startController('replica-a');
+  const b = startController('replica-b');
+  try {
+    await submit('delta', campaignYaml('delta', [5]));
+    await waitFor('delta to succeed', () => statusOf('delta')?.phase === 'Succeeded');
+    const holder = api.get('leases', 'lth', 'lth-controller')!['spec'] as { holderIdentity: string };
+    const creators = new Set(api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'delta').map((j) => j.metadata.annotations?.['lth.dev/created-by']));
+    assert.deepEqual([...creators], [holder.holderIdentity]);
+  } finally {
+    await Promise.all([stopController(a), stopController(b)]);
+  }
+});
+
+test('a custom resource that gets past the schema is refused by the controller with a condition naming the field', async () => {
+  const controller = startController('solo');
+  try {
+    api.create('campaigns', 'lth', { metadata: { name: 'echo' }, spec: { name: 'echo', models: ['lenet-300-100'], pretrainings: [{ name: 'p', kind: 'none' }], tasks: ['mnist'], imp: { rounds: 2, targetSparsity: 0.5 } } } as never);
+    const status = await waitFor('echo to be refused', () => (statusOf('echo')?.phase === 'Invalid' ? statusOf('echo') : undefined));
+    const failed = status.conditions.find((c) => c.type === 'Failed')!;
+    assert.equal(failed.reason, 'InvalidSpec');
+    assert.match(failed.message, /spec\.imp: give rounds or targetSparsity, not both/);
+    assert.equal(api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'echo').length, 0);
+    // Deleting a campaign deletes its Jobs (owner references).
+    const alphaJobs = () => api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'alpha').length;
+    assert.ok(alphaJobs() > 0);
+    api.remove('campaigns', 'lth', 'alpha');
+    assert.equal(alphaJobs(), 0);
+  } finally {
+    await stopController(controller);
+  }
+});

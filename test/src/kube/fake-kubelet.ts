@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { FakeApiServer } from './fake-apiserver';
+
+type Job = {
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; uid: string };
+  spec: {
+    backoffLimit?: number;
+    podFailurePolicy?: { rules: { action: string; onExitCodes?: { values: number[] } }[] };
+    template: { spec: { containers: { name: string; args: string[]; env?: { name: string; value: string }[] }[] } };
+  };
+  status?: { active?: number; succeeded?: number; failed?: number; conditions?: { type: string; status: string; reason: string; message: string }[] };
+};
+
+export interface FakeKubelet {
+  /** Pod starts, by Job name, in order. */
+  started: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs each Job's container as a local process of `command` (the image is this machine's
+ * build of lth), with the Job controller's rules: restartPolicy Never, a new pod per failure up
+ * to backoffLimit, and podFailurePolicy's FailJob on exit codes. Reports pod and Job status to
+ * the fake API server.
+ */
+export function startFakeKubelet(api: FakeApiServer, command: { command: string; args: string[] }, options: { failPod?: (job: Job) => boolean; env?: NodeJS.ProcessEnv } = {}): FakeKubelet {
+  const running = new Map<string, ChildProcess>();
+  const started: string[] = [];
+  let stopped = false;
+
+  const setJobStatus = (job: Job, status: Job['status']) => {
+    const current = api.get('jobs', job.metadata.namespace, job.metadata.name) as unknown as Job | undefined;
+    if (!current) return;
+    api.update('jobs', job.metadata.namespace, { ...(current as object), status, metadata: { ...current.metadata, resourceVersion: undefined } } as never);
+  };
+
+  const startPod = (job: Job) => {
+    const attempt = (job.status?.failed ?? 0) + 1;
+    const podName = `${job.metadata.name}-${attempt}`;
+    const container = job.spec.template.spec.containers[0]!;
+    api.create('pods', job.metadata.namespace, { metadata: { name: podName, labels: { ...job.metadata.labels, 'job-name': job.metadata.name }, ownerReferences: [{ uid: job.metadata.uid }] }, status: { phase: 'Running' } } as never);
+    started.push(job.metadata.name);
+    const fail = options.failPod?.(job);
+    const env = { ...process.env, ...options.env, ...Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value])) };
+    const child = fail ? spawn(process.execPath, ['-e', 'process.exit(1)']) : spawn(command.command, [...command.args, ...container.args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    running.set(job.metadata.name, child);
+    setJobStatus(job, { ...job.status, active: 1 });
+    child.on('exit', (code) => {
+      running.delete(job.metadata.name);
+      if (stopped) return;
+      const pod = api.get('pods', job.metadata.namespace, podName);
+      if (pod) api.update('pods', job.metadata.namespace, { ...pod, status: { phase: code === 0 ? 'Succeeded' : 'Failed', containerStatuses: [{ name: container.name, state: { terminated: { exitCode: code } } }] }, metadata: { ...pod.metadata, resourceVersion: undefined } } as never);
+      const now = (api.get('jobs', job.metadata.namespace, job.metadata.name) as unknown as Job | undefined) ?? job;
+      if (code === 0) return setJobStatus(now, { active: 0, succeeded: 1, failed: now.status?.failed ?? 0, conditions: [{ type: 'Complete', status: 'True', reason: 'Completed', message: '' }] });
+      const failed = (now.status?.failed ?? 0) + 1;
+      const failJob = job.spec.podFailurePolicy?.rules.some((r) => r.action === 'FailJob' && r.onExitCodes?.values.includes(code ?? -1));
+      const lastLine = stderr.trim().split('\n').pop() ?? '';
+      if (failJob) return setJobStatus(now, { active: 0, failed, conditions: [{ type: 'Failed', status: 'True', reason: 'PodFailurePolicy', message: `container round exited with code ${code}: ${lastLine}` }] });
+      if (failed > (job.spec.backoffLimit ?? 6)) return setJobStatus(now, { active: 0, failed, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] });
+      setJobStatus(now, { active: 0, failed });
+    });
+  };
+
+  const tick = setInterval(() => {
+    for (const job of api.list('jobs') as unknown as Job[]) {
+      const done = job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+      if (done || running.has(job.metadata.name) || job.status?.active) continue;
+      startPod(job);
+    }
+  }, 50);
+
+  return {
+    started,
+    stop: async () => {
+      stopped = true;
+      clearInterval(tick);
+      await Promise.all([...running.values()].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : (c.once('exit', r), c.kill('SIGTERM'))))));
+    },
+  };
+}
