@@ -71,6 +71,7 @@ program
   .option('--idx <name=dir...>', 'add a dataset from IDX files (data)')
   .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $LTH_BACKEND or auto)')
   .option('--max-concurrent <n>', 'trainings at once (finetune)', integer)
+  .option('--max-queued <n>', 'trainings waiting for a slot before RESOURCE_EXHAUSTED (finetune; default 16)', integer)
   .action((kind: string, flags) =>
     exitWith(async () => {
       const { parseServiceKind, runService } = await import('@lth/services');
@@ -83,6 +84,7 @@ program
         idx: flags.idx,
         backend: flags.backend,
         maxConcurrent: flags.maxConcurrent,
+        maxQueued: flags.maxQueued,
       });
       return 0;
     }),

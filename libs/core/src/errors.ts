@@ -49,3 +49,9 @@ export class CancelledError extends LthError {
     super('cancelled', message);
   }
 }
+
+export class ResourceExhaustedError extends LthError {
+  constructor(message: string) {
+    super('resource-exhausted', message);
+  }
+}

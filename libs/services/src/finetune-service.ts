@@ -38,11 +38,11 @@ function optimizerFromProto(o: finetuneV1.OptimizerSettings | undefined): Optimi
 export function fineTuneService(
   store: ArtifactStore,
   feed: DataFeed,
-  options: HandlerOptions & { maxConcurrent?: number },
+  options: HandlerOptions & { maxConcurrent?: number; maxQueued?: number },
   stats: FineTuneStats = { steps: 0, images: 0, imagesPerSecond: 0 },
 ): ServiceBinding & { name: string } {
   // TF.js runs one kernel at a time per process: concurrent trainings would only interleave.
-  const slots = new Semaphore(options.maxConcurrent ?? 1);
+  const slots = new Semaphore(options.maxConcurrent ?? 1, options.maxQueued ?? 16);
   const implementation: finetuneV1.FineTuneServiceServer = {
     fineTune: serverStream('FineTune', options, async (req: finetuneV1.FineTuneRequest, send, ctx) => {
       requireModel(req.model);

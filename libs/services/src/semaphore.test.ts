@@ -19,3 +19,12 @@ test('admits up to the limit, queues the rest in order, and drops cancelled wait
   assert.deepEqual(order, ['second', 'third']);
   assert.equal(s.queued, 0);
 });
+
+test('beyond the waiting room it refuses with RESOURCE_EXHAUSTED', async () => {
+  const s = new Semaphore(1, 1);
+  const release = await s.acquire();
+  const waiting = s.acquire();
+  await assert.rejects(s.acquire(), { kind: 'resource-exhausted', message: /1 running and 1 waiting/ });
+  release();
+  (await waiting)();
+});

@@ -1,11 +1,14 @@
-import { CancelledError } from '@lth/core';
+import { CancelledError, ResourceExhaustedError } from '@lth/core';
 
-/** At most `limit` holders; the rest wait in order. */
+/** At most `limit` holders; up to `maxWaiting` more wait in order; beyond that, RESOURCE_EXHAUSTED. */
 export class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly maxWaiting = Infinity,
+  ) {}
 
   get queued(): number {
     return this.waiting.length;
@@ -13,6 +16,9 @@ export class Semaphore {
 
   async acquire(signal?: AbortSignal): Promise<() => void> {
     if (this.active >= this.limit) {
+      if (this.waiting.length >= this.maxWaiting) {
+        throw new ResourceExhaustedError(`${this.active} running and ${this.waiting.length} waiting: try another replica or later`);
+      }
       await new Promise<void>((resolve, reject) => {
         const wake = () => {
           signal?.removeEventListener('abort', abort);

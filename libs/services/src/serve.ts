@@ -28,6 +28,8 @@ export interface ServeOptions {
   idx?: string[];
   backend?: string;
   maxConcurrent?: number;
+  /** Trainings that may wait for a slot; more are refused with RESOURCE_EXHAUSTED. */
+  maxQueued?: number;
   log?: Logger;
 }
 
@@ -71,7 +73,7 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
       binding = pruningService(store, handlerOptions);
       break;
     case 'finetune':
-      binding = fineTuneService(store, new DataFeed(dataClient(options.dataAddress!)), { ...handlerOptions, maxConcurrent: options.maxConcurrent ?? 1 });
+      binding = fineTuneService(store, new DataFeed(dataClient(options.dataAddress!)), { ...handlerOptions, maxConcurrent: options.maxConcurrent ?? 1, maxQueued: options.maxQueued ?? 16 });
       break;
     case 'evaluation':
       binding = evaluationService(store, new DataFeed(dataClient(options.dataAddress!)), handlerOptions);

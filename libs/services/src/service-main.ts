@@ -19,6 +19,7 @@ export const SERVICE_FLAGS = {
   idx: { type: 'string', multiple: true },
   backend: { type: 'string' },
   'max-concurrent': { type: 'string' },
+  'max-queued': { type: 'string' },
 } as const;
 
 export function serveOptionsFromFlags(values: { [K in keyof typeof SERVICE_FLAGS]?: string | string[] | undefined }): ServeOptions {
@@ -32,6 +33,7 @@ export function serveOptionsFromFlags(values: { [K in keyof typeof SERVICE_FLAGS
     idx: values.idx === undefined ? undefined : ([] as string[]).concat(values.idx),
     backend: one(values.backend),
     maxConcurrent: values['max-concurrent'] ? Number(one(values['max-concurrent'])) : undefined,
+    maxQueued: values['max-queued'] ? Number(one(values['max-queued'])) : undefined,
   };
 }
 

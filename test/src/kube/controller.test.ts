@@ -118,6 +118,11 @@ test('a Campaign custom resource runs end to end as Jobs, and its results equal 
     assert.equal(complete.observedGeneration, 1);
     const jobs = api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'alpha');
     assert.equal(jobs.length, 1 + 2 * 3, 'one pre-training Job and one Job per round');
+    const shown = await cli(['status', 'alpha', '--namespace', 'lth']);
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.match(shown.stdout, /^alpha: Succeeded, experiments 2\/2, best winning sparsity/);
+    assert.match(shown.stdout, /Complete: AllExperimentsFinished/);
+    assert.match(shown.stdout, /seed 1: Succeeded, round 3\/3, sparsity 36\.00%/);
     const events = api.list('events', 'lth').map((e) => e['reason']);
     assert.ok(events.includes('RoundStarted') && events.includes('RoundFinished'));
 

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorkQueue } from './work-queue';
+
+test('a key queued twice is processed once; a key added while processing comes back once after', async () => {
+  const q = new WorkQueue();
+  q.add('ns/a');
+  q.add('ns/b');
+  q.add('ns/a');
+  assert.equal(q.depth, 2);
+  const first = await q.next();
+  assert.equal(first, 'ns/a');
+  q.add('ns/a'); // changed while being reconciled
+  q.add('ns/a');
+  assert.equal(q.depth, 1, 'not queued beside itself while processing');
+  q.done('ns/a');
+  assert.deepEqual([await q.next(), await q.next()], ['ns/b', 'ns/a']);
+  q.done('ns/b');
+  q.done('ns/a');
+  assert.equal(q.depth, 0);
+  q.close();
+  assert.equal(await q.next(), undefined);
+});
+
+test('failed keys come back after a growing delay; forget resets it', async () => {
+  const q = new WorkQueue();
+  const started = Date.now();
+  q.retry('ns/x');
+  assert.equal(await q.next(), 'ns/x');
+  q.done('ns/x');
+  q.retry('ns/x');
+  assert.equal(await q.next(), 'ns/x');
+  const waited = Date.now() - started;
+  assert.ok(waited >= 250, `backoff 100 ms then 200 ms, waited ${waited} ms`);
+  q.done('ns/x');
+  q.close();
+});
