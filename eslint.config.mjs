@@ -22,7 +22,7 @@ export default [
           banTransitiveDependencies: false,
           depConstraints: [
             { sourceTag: 'type:pure', onlyDependOnLibsWithTags: ['type:pure'], bannedExternalImports: ioPackages },
-            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter'], bannedExternalImports: ['@tensorflow/*', 'prom-client'] },
+            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter'], bannedExternalImports: ['@tensorflow/*'] },
             { sourceTag: 'type:tensor', onlyDependOnLibsWithTags: ['type:pure'], bannedExternalImports: ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', '@grpc/grpc-js'] },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter', 'type:tensor', 'type:service'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter', 'type:tensor', 'type:service'] },

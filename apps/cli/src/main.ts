@@ -44,6 +44,8 @@ program
   .option('--finetune <addresses>', 'use running fine-tuning services (comma-separated replicas)')
   .option('--evaluation <address>', 'use a running evaluation service')
   .option('--quiet', 'print nothing but errors')
+  .option('--metrics-port <port>', 'serve the controller\'s Prometheus metrics on 127.0.0.1:PORT (0 picks one) and the services\' on ephemeral ports')
+  .option('--metrics-linger <seconds>', 'keep services and metrics up this long after the campaign ends')
   .action((file: string, flags) => exitWith(() => runCommand(file, flags), file));
 
 program
@@ -72,6 +74,7 @@ program
   .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $LTH_BACKEND or auto)')
   .option('--max-concurrent <n>', 'trainings at once (finetune)', integer)
   .option('--max-queued <n>', 'trainings waiting for a slot before RESOURCE_EXHAUSTED (finetune; default 16)', integer)
+  .option('--metrics <host:port>', 'serve Prometheus metrics on GET /metrics at this address')
   .action((kind: string, flags) =>
     exitWith(async () => {
       const { parseServiceKind, runService } = await import('@lth/services');
@@ -85,6 +88,7 @@ program
         backend: flags.backend,
         maxConcurrent: flags.maxConcurrent,
         maxQueued: flags.maxQueued,
+        metricsListen: flags.metrics,
       });
       return 0;
     }),
@@ -100,6 +104,7 @@ program
   .option('--job-defaults <json>', 'round Job settings: image, serviceAccount, nodeSelector, tolerations, resources, backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished, storeClaim, storeMount, services', (v: string) => JSON.parse(v) as object)
   .option('--identity <id>', 'leader-election identity (default: $POD_NAME)')
   .option('--resync-ms <ms>', 'how often every campaign is reconciled anyway', integer, 5000)
+  .option('--metrics <host:port>', 'serve Prometheus metrics on GET /metrics at this address')
   .action((flags) =>
     exitWith(async () => {
       const { controllerMain } = await import('@lth/controller');
@@ -112,6 +117,7 @@ program
         globalLimit: flags.globalLimit,
         identity: flags.identity,
         resyncMs: flags.resyncMs,
+        metricsListen: flags.metrics,
       });
       // Open watch connections and keep-alive sockets would hold the process: a server exits.
       process.exit(code);

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expandCampaign, resultsToCsv } from '@lth/core';
-import { LocalProcessExecutor, runCampaign, startLocalServices, type LocalServices, type ServiceAddresses } from '@lth/controller';
+import { ControllerMetrics, LocalProcessExecutor, runCampaign, startLocalServices, type LocalServices, type ServiceAddresses } from '@lth/controller';
+import { startMetricsServer, type MetricsServer } from '@lth/metrics';
 import { ArtifactStore, defaultStoreRoot, writeFileAtomically } from '@lth/store';
 import { loadCampaign } from './campaign-file';
 import { ProgressView } from './progress-view';
@@ -17,6 +18,10 @@ export interface RunFlags {
   evaluation?: string;
   attempts?: string;
   quiet?: boolean;
+  /** Serve the controller's metrics on 127.0.0.1:PORT (and the services' on ephemeral ports). */
+  metricsPort?: string;
+  /** Keep services and metrics up this long after the campaign ends (for a last scrape). */
+  metricsLinger?: string;
 }
 
 /** How this binary starts itself as a service or a round driver. */
@@ -50,9 +55,18 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   } else {
     const finetuneReplicas = Math.max(1, Math.min(parallelism, experiments.length));
     log(`starting services on 127.0.0.1 (${finetuneReplicas} fine-tuning replica${finetuneReplicas > 1 ? 's' : ''}) ...`);
-    services = await startLocalServices({ ...self, storeRoot, finetuneReplicas });
+    services = await startLocalServices({ ...self, storeRoot, finetuneReplicas, metrics: flags.metricsPort !== undefined });
     replicas = services.replicas;
-    log(`services: ${services.processes.map((p) => `${p.name} ${p.address}`).join(', ')}; TF.js backend: ${services.backend}`);
+    log(`services: ${services.processes.map((p) => `${p.name} ${p.address}${p.metrics ? ` (metrics ${p.metrics})` : ''}`).join(', ')}; TF.js backend: ${services.backend}`);
+  }
+
+  let metricsServer: MetricsServer | undefined;
+  const metrics = flags.metricsPort !== undefined ? new ControllerMetrics() : undefined;
+  if (metrics) {
+    metricsServer = await startMetricsServer(metrics.registry, `127.0.0.1:${Number(flags.metricsPort)}`);
+    metrics.setCampaignPhase(spec.name, 'Running');
+    for (const e of experiments) metrics.setExperimentState(spec.name, e.id, 'Pending');
+    log(`controller metrics: http://${metricsServer.address}/metrics`);
   }
 
   const view = flags.quiet ? undefined : new ProgressView(experiments);
@@ -68,7 +82,10 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       replicas,
       parallelism,
       maxAttempts: Number(flags.attempts ?? 2),
-      onEvent: (e) => view?.handle(e),
+      onEvent: (e) => {
+        view?.handle(e);
+        metrics?.observe(spec.name, e);
+      },
       signal: stop.signal,
     });
     view?.stop();
@@ -79,6 +96,12 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     log(formatResults(results));
     log(`\nwrote ${join(outDir, 'results.json')} and results.csv`);
     for (const f of outcome.failed) process.stderr.write(`experiment ${f.experiment.id} failed: ${f.error}\n`);
+    metrics?.setCampaignPhase(spec.name, outcome.failed.length > 0 ? 'Failed' : 'Succeeded');
+    const linger = Number(flags.metricsLinger ?? 0);
+    if (linger > 0 && !stop.signal.aborted) {
+      log(`keeping metrics up for ${linger} s`);
+      await new Promise((r) => setTimeout(r, linger * 1000));
+    }
     if (stop.signal.aborted) return 130;
     return outcome.failed.length > 0 ? 1 : 0;
   } finally {
@@ -86,5 +109,6 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await services?.stop();
+    await metricsServer?.close();
   }
 }

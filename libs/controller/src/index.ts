@@ -15,3 +15,4 @@ export { WorkQueue } from './cluster/work-queue';
 export { startLeaderElection } from './cluster/leader-election';
 export { readStoreProgress } from './cluster/store-progress';
 export { k8s, type K8s } from './cluster/k8s';
+export { ControllerMetrics } from './controller-metrics';

@@ -16,13 +16,15 @@ export interface LocalServicesOptions {
   startTimeoutMs?: number;
   /** Extra flags for the data service (e.g. --preload mnist). */
   dataFlags?: string[];
+  /** Each service also serves GET /metrics on an ephemeral port. */
+  metrics?: boolean;
 }
 
 export interface LocalServices {
   /** One address set per fine-tuning replica (data, pruning and evaluation are shared). */
   replicas: ServiceAddresses[];
   backend: string;
-  processes: { name: string; pid: number; address: string }[];
+  processes: { name: string; pid: number; address: string; metrics?: string }[];
   stop(): Promise<void>;
 }
 
@@ -31,11 +33,13 @@ interface Started {
   child: ChildProcess;
   address: string;
   backend: string;
+  metrics?: string;
 }
 
 function startOne(name: string, kind: string, flags: string[], options: LocalServicesOptions): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(options.command, [...options.args, 'serve', kind, '--listen', '127.0.0.1:0', '--store', options.storeRoot, ...flags], {
+    const metricsFlags = options.metrics ? ['--metrics', '127.0.0.1:0'] : [];
+    const child = spawn(options.command, [...options.args, 'serve', kind, '--listen', '127.0.0.1:0', '--store', options.storeRoot, ...metricsFlags, ...flags], {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -49,9 +53,9 @@ function startOne(name: string, kind: string, flags: string[], options: LocalSer
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (settled) return;
       try {
-        const { address, backend } = JSON.parse(line) as { address: string; backend: string };
+        const { address, backend, metrics } = JSON.parse(line) as { address: string; backend: string; metrics?: string };
         settled = true;
-        resolve({ name, child, address, backend });
+        resolve({ name, child, address, backend, metrics });
       } catch {
         // not the address line
       }
@@ -102,7 +106,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     return {
       replicas: finetunes.map((f) => ({ data: data.address, pruning: pruning.address, evaluation: evaluation.address, finetune: f.address })),
       backend: finetunes[0]?.backend ?? evaluation.backend,
-      processes: started.map((s) => ({ name: s.name, pid: s.child.pid!, address: s.address })),
+      processes: started.map((s) => ({ name: s.name, pid: s.child.pid!, address: s.address, metrics: s.metrics })),
       stop,
     };
   } catch (e) {

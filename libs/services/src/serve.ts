@@ -9,6 +9,10 @@ import { DataFeed } from './data-feed';
 import { evaluationService } from './evaluation-service';
 import { fineTuneService } from './finetune-service';
 import { pruningService } from './pruning-service';
+import { createServiceMetrics } from './service-metrics';
+import { startMetricsServer, type MetricsServer } from '@lth/metrics';
+import type { DataServiceStats } from './data-service';
+import type { FineTuneStats } from './finetune-service';
 
 export const SERVICE_KINDS = ['data', 'pruning', 'finetune', 'evaluation'] as const;
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
@@ -30,6 +34,8 @@ export interface ServeOptions {
   maxConcurrent?: number;
   /** Trainings that may wait for a slot; more are refused with RESOURCE_EXHAUSTED. */
   maxQueued?: number;
+  /** host:port for GET /metrics (Prometheus); unset: no metrics endpoint. */
+  metricsListen?: string;
   log?: Logger;
 }
 
@@ -38,6 +44,7 @@ export interface ServingService {
   server: RunningServer;
   /** The TF.js backend, or `none` for services that compute in plain JS. */
   backend: string;
+  metrics?: MetricsServer;
 }
 
 export function parseServiceKind(value: string): ServiceKind {
@@ -56,7 +63,18 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
   const needsData = kind === 'finetune' || kind === 'evaluation';
   if (needsData && !options.dataAddress) throw new InvalidArgumentError(`the ${kind} service needs --data ADDRESS (the data service)`);
   const shutdown = new AbortController();
-  const handlerOptions = { log, shutdown: shutdown.signal };
+  let backend = 'none';
+  const dataStats: DataServiceStats = { bytesStreamed: 0 };
+  const fineTuneStats: FineTuneStats = { steps: 0, images: 0, imagesPerSecond: 0 };
+  const metrics = createServiceMetrics({
+    service: kind,
+    backend: () => backend,
+    store: store.counters,
+    data: kind === 'data' ? dataStats : undefined,
+    finetune: kind === 'finetune' ? fineTuneStats : undefined,
+    tensors: needsBackend,
+  });
+  const handlerOptions = { log, shutdown: shutdown.signal, onDone: metrics.onDone };
   let binding: ServiceBinding & { name: string };
   let registry: DatasetRegistry | undefined;
   switch (kind) {
@@ -67,13 +85,13 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
         if (!name || !dir) throw new InvalidArgumentError(`--idx wants NAME=DIR, got "${spec}"`);
         registry.add(idxDataset(name, dir));
       }
-      binding = dataService(registry, handlerOptions);
+      binding = dataService(registry, handlerOptions, dataStats);
       break;
     case 'pruning':
       binding = pruningService(store, handlerOptions);
       break;
     case 'finetune':
-      binding = fineTuneService(store, new DataFeed(dataClient(options.dataAddress!)), { ...handlerOptions, maxConcurrent: options.maxConcurrent ?? 1, maxQueued: options.maxQueued ?? 16 });
+      binding = fineTuneService(store, new DataFeed(dataClient(options.dataAddress!)), { ...handlerOptions, maxConcurrent: options.maxConcurrent ?? 1, maxQueued: options.maxQueued ?? 16 }, fineTuneStats);
       break;
     case 'evaluation':
       binding = evaluationService(store, new DataFeed(dataClient(options.dataAddress!)), handlerOptions);
@@ -81,7 +99,6 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
   }
   const server = await startServer(options.listen, [binding], log);
   server.shutdownSignal.addEventListener('abort', () => shutdown.abort(), { once: true });
-  let backend = 'none';
   if (needsBackend) {
     const report = await initBackend(parseBackendChoice(options.backend ?? process.env['LTH_BACKEND']));
     backend = report.backend;
@@ -94,7 +111,9 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
       log.info({ dataset: name, train: d.info.trainSize, seconds: (performance.now() - started) / 1000 }, 'dataset ready');
     }
   }
+  const metricsServer = options.metricsListen ? await startMetricsServer(metrics.registry, options.metricsListen) : undefined;
+  if (metricsServer) server.shutdownSignal.addEventListener('abort', () => void metricsServer.close(), { once: true });
   server.setServing(true);
-  log.info({ address: server.address, backend }, `${kind} service serving`);
-  return { kind, server, backend };
+  log.info({ address: server.address, backend, metrics: metricsServer?.address }, `${kind} service serving`);
+  return { kind, server, backend, metrics: metricsServer };
 }

@@ -6,6 +6,8 @@ import { serve, type ServeOptions, type ServiceKind } from './serve';
 export interface ListeningLine {
   service: ServiceKind;
   address: string;
+  /** host:port of GET /metrics, when enabled. */
+  metrics?: string;
   backend: string;
   pid: number;
 }
@@ -20,6 +22,7 @@ export const SERVICE_FLAGS = {
   backend: { type: 'string' },
   'max-concurrent': { type: 'string' },
   'max-queued': { type: 'string' },
+  metrics: { type: 'string' },
 } as const;
 
 export function serveOptionsFromFlags(values: { [K in keyof typeof SERVICE_FLAGS]?: string | string[] | undefined }): ServeOptions {
@@ -34,14 +37,15 @@ export function serveOptionsFromFlags(values: { [K in keyof typeof SERVICE_FLAGS
     backend: one(values.backend),
     maxConcurrent: values['max-concurrent'] ? Number(one(values['max-concurrent'])) : undefined,
     maxQueued: values['max-queued'] ? Number(one(values['max-queued'])) : undefined,
+    metricsListen: one(values.metrics),
   };
 }
 
 /** Runs one service as a process: serve, print the address line, stop gracefully on SIGTERM. */
 export async function runService(kind: ServiceKind, options: ServeOptions): Promise<void> {
   const log = options.log ?? createLogger(`lth-${kind}`);
-  const { server, backend } = await serve(kind, { ...options, log });
-  const line: ListeningLine = { service: kind, address: server.address, backend, pid: process.pid };
+  const { server, backend, metrics } = await serve(kind, { ...options, log });
+  const line: ListeningLine = { service: kind, address: server.address, metrics: metrics?.address, backend, pid: process.pid };
   process.stdout.write(JSON.stringify(line) + '\n');
   shutdownOnSignals(server, log);
 }

@@ -8,7 +8,7 @@ type Job = {
     podFailurePolicy?: { rules: { action: string; onExitCodes?: { values: number[] } }[] };
     template: { spec: { containers: { name: string; args: string[]; env?: { name: string; value: string }[] }[] } };
   };
-  status?: { active?: number; succeeded?: number; failed?: number; conditions?: { type: string; status: string; reason: string; message: string }[] };
+  status?: { active?: number; succeeded?: number; failed?: number; startTime?: string; completionTime?: string; conditions?: { type: string; status: string; reason: string; message: string }[] };
 };
 
 export interface FakeKubelet {
@@ -46,14 +46,14 @@ export function startFakeKubelet(api: FakeApiServer, command: { command: string;
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     running.set(job.metadata.name, child);
-    setJobStatus(job, { ...job.status, active: 1 });
+    setJobStatus(job, { ...job.status, active: 1, startTime: job.status?.startTime ?? new Date().toISOString() });
     child.on('exit', (code) => {
       running.delete(job.metadata.name);
       if (stopped) return;
       const pod = api.get('pods', job.metadata.namespace, podName);
       if (pod) api.update('pods', job.metadata.namespace, { ...pod, status: { phase: code === 0 ? 'Succeeded' : 'Failed', containerStatuses: [{ name: container.name, state: { terminated: { exitCode: code } } }] }, metadata: { ...pod.metadata, resourceVersion: undefined } } as never);
       const now = (api.get('jobs', job.metadata.namespace, job.metadata.name) as unknown as Job | undefined) ?? job;
-      if (code === 0) return setJobStatus(now, { active: 0, succeeded: 1, failed: now.status?.failed ?? 0, conditions: [{ type: 'Complete', status: 'True', reason: 'Completed', message: '' }] });
+      if (code === 0) return setJobStatus(now, { ...now.status, active: 0, succeeded: 1, failed: now.status?.failed ?? 0, completionTime: new Date().toISOString(), conditions: [{ type: 'Complete', status: 'True', reason: 'Completed', message: '' }] });
       const failed = (now.status?.failed ?? 0) + 1;
       const failJob = job.spec.podFailurePolicy?.rules.some((r) => r.action === 'FailJob' && r.onExitCodes?.values.includes(code ?? -1));
       const lastLine = stderr.trim().split('\n').pop() ?? '';

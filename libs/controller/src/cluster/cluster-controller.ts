@@ -19,6 +19,7 @@ import {
 } from '@lth/core';
 import type { ArtifactStore } from '@lth/store';
 import type { Logger } from '@lth/grpc-kit';
+import { ControllerMetrics } from '../controller-metrics';
 import { startLeaderElection } from './leader-election';
 import { readStoreProgress } from './store-progress';
 import { WorkQueue } from './work-queue';
@@ -42,6 +43,7 @@ export interface ClusterControllerOptions {
   leaseName?: string;
   /** Periodic resync: catches store changes no watch event announces. */
   resyncMs?: number;
+  metrics?: ControllerMetrics;
 }
 
 const conflict = (e: unknown) => (e as { code?: number }).code === 409;
@@ -64,12 +66,15 @@ export class ClusterController {
   private resync?: NodeJS.Timeout;
   private workers: Promise<void>[] = [];
   private stopping = false;
+  private readonly timedJobs = new Set<string>();
+  readonly metrics: ControllerMetrics;
   readonly stats = { reconciles: 0, reconcileErrors: 0, jobsCreated: 0 };
 
   constructor(private readonly o: ClusterControllerOptions) {
     this.custom = o.kubeConfig.makeApiClient(k8s().CustomObjectsApi);
     this.batch = o.kubeConfig.makeApiClient(k8s().BatchV1Api);
     this.core = o.kubeConfig.makeApiClient(k8s().CoreV1Api);
+    this.metrics = o.metrics ?? new ControllerMetrics({ queueDepth: () => this.queue.depth, leader: () => this.leading });
   }
 
   get leading(): boolean {
@@ -93,7 +98,10 @@ export class ClusterController {
     this.campaigns.on('add', enqueueCampaign);
     this.campaigns.on('update', enqueueCampaign);
     this.jobs.on('add', enqueueOwner);
-    this.jobs.on('update', enqueueOwner);
+    this.jobs.on('update', (j: K8s.V1Job) => {
+      this.timeRound(j);
+      enqueueOwner(j);
+    });
     this.jobs.on('delete', enqueueOwner);
     for (const inf of [this.campaigns, this.jobs] as K8s.Informer<K8s.KubernetesObject>[]) {
       inf.on('error', (err: unknown) => {
@@ -124,11 +132,17 @@ export class ClusterController {
 
   private async work(): Promise<void> {
     for (let key = await this.queue.next(); key; key = await this.queue.next()) {
+      const started = performance.now();
       try {
-        if (this.leading) await this.reconcile(key);
+        if (this.leading) {
+          this.metrics.reconciles.inc();
+          await this.reconcile(key);
+          this.metrics.reconcileDuration.observe((performance.now() - started) / 1000);
+        }
         this.queue.forget(key);
       } catch (e) {
         this.stats.reconcileErrors++;
+        this.metrics.reconcileErrors.inc();
         this.o.log.warn({ key, err: e }, 'reconcile failed; retrying');
         this.queue.retry(key);
       } finally {
@@ -151,6 +165,7 @@ export class ClusterController {
     } catch (e) {
       if (!(e instanceof CampaignSpecError)) throw e;
       const status = invalidStatus(campaign.status, generation, e.issues, now);
+      this.metrics.setCampaignPhase(name, status.phase);
       // Write first: an Event goes out only when the status changed, so it is not repeated.
       if (await this.writeStatus(campaign, status)) await this.event(campaign, 'Warning', 'InvalidSpec', status.conditions.find((c) => c.type === 'Failed')!.message);
       return;
@@ -168,6 +183,12 @@ export class ClusterController {
     const ref = { name, namespace, uid: campaign.metadata!.uid! };
     for (const task of plan.create) await this.createJob(campaign, ref, task, spec.cluster ?? {});
     const status = campaignStatus(campaign.status, generation, plan.experiments, science, now);
+    this.metrics.setCampaignPhase(name, status.phase);
+    for (const st of plan.experiments) {
+      this.metrics.setExperimentState(name, st.experiment.id, st.state);
+      const sci = science.get(st.experiment.id);
+      for (const r of sci?.rounds ?? []) this.metrics.recordRound(name, st.experiment, r.round, r.sparsity, r.testAccuracy, sci?.denseAccuracy ?? null, sci?.winningSparsity ?? null);
+    }
     await this.announce(campaign, campaign.status, status);
     await this.writeStatus(campaign, status);
   }
@@ -179,6 +200,8 @@ export class ClusterController {
     try {
       await this.batch.createNamespacedJob({ namespace: ref.namespace, body });
       this.stats.jobsCreated++;
+      this.metrics.jobsCreated.inc();
+      this.metrics.roundsStarted.inc({ campaign: ref.name });
       const what = task.kind === 'round' ? `round ${task.round} of experiment ${task.experiment.id}` : `pre-training ${task.plan.name}`;
       await this.event(campaign, 'Normal', 'RoundStarted', `${what}: Job ${body.metadata!.name}`);
     } catch (e) {
@@ -192,8 +215,10 @@ export class ClusterController {
     for (const e of after.experiments) {
       const p = prev.get(e.id);
       if (e.roundsDone > (p?.roundsDone ?? 0)) {
+        if (p) this.metrics.roundsSucceeded.inc({ campaign: campaign.metadata!.name! }, e.roundsDone - p.roundsDone);
         await this.event(campaign, 'Normal', 'RoundFinished', `experiment ${e.id}: ${e.roundsDone}/${e.rounds} rounds, sparsity ${(e.sparsity * 100).toFixed(2)}%, test accuracy ${e.testAccuracy?.toFixed(4)}`);
       }
+      if (e.state === 'Failed' && p?.state !== 'Failed') this.metrics.roundsFailed.inc({ campaign: campaign.metadata!.name! });
       if (e.state === 'Failed' && p?.state !== 'Failed') await this.event(campaign, 'Warning', 'RoundFailed', `experiment ${e.id}: ${e.message}`);
     }
   }
@@ -234,6 +259,16 @@ export class ClusterController {
     } catch (e) {
       this.o.log.warn({ err: e, reason }, 'could not record an event');
     }
+  }
+
+  /** Round duration from the Job's own start and completion times, once per Job. */
+  private timeRound(job: K8s.V1Job): void {
+    const uid = job.metadata?.uid;
+    const { startTime, completionTime } = job.status ?? {};
+    if (!uid || !startTime || !completionTime || this.timedJobs.has(uid)) return;
+    this.timedJobs.add(uid);
+    const campaign = job.metadata?.labels?.[LABELS.campaign] ?? 'unknown';
+    this.metrics.roundDuration.observe({ campaign }, (new Date(completionTime).getTime() - new Date(startTime).getTime()) / 1000);
   }
 
   async stop(): Promise<void> {

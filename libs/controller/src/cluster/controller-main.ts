@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { DEFAULT_JOB_SETTINGS, type JobDefaults } from '@lth/core';
 import { createLogger } from '@lth/grpc-kit';
 import type { ArtifactStore } from '@lth/store';
+import { startMetricsServer } from '@lth/metrics';
 import { ClusterController } from './cluster-controller';
 import { k8s } from './k8s';
 
@@ -14,6 +15,8 @@ export interface ControllerCommand {
   globalLimit: number;
   identity?: string;
   resyncMs?: number;
+  /** host:port for GET /metrics. */
+  metricsListen?: string;
 }
 
 /** `lth controller`: runs until SIGTERM; the kubeconfig comes from KUBECONFIG, ~/.kube/config or the pod. */
@@ -35,12 +38,14 @@ export async function controllerMain(cmd: ControllerCommand): Promise<number> {
     resyncMs: cmd.resyncMs,
   });
   await controller.start();
-  log.info({ namespace, identity }, 'controller started');
+  const metrics = cmd.metricsListen ? await startMetricsServer(controller.metrics.registry, cmd.metricsListen) : undefined;
+  log.info({ namespace, identity, metrics: metrics?.address }, 'controller started');
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   log.info('stopping');
   await controller.stop();
+  await metrics?.close();
   return 0;
 }

@@ -22,7 +22,15 @@ export async function readStoreProgress(
     }
     roundsDone.set(e.id, rounds.length);
     const last = rounds[rounds.length - 1];
-    if (last) science.set(e.id, { sparsity: last.sparsity, testAccuracy: last.testAccuracy, winningSparsity: winningSparsity(rounds) });
+    if (last) {
+      science.set(e.id, {
+        sparsity: last.sparsity,
+        testAccuracy: last.testAccuracy,
+        winningSparsity: winningSparsity(rounds),
+        denseAccuracy: rounds[0]?.testAccuracy ?? null,
+        rounds: rounds.map((r) => ({ round: r.round, sparsity: r.sparsity, testAccuracy: r.testAccuracy })),
+      });
+    }
   }
   return { progress: { pretrainingsDone, roundsDone }, science };
 }

@@ -34,6 +34,9 @@ export interface ExperimentScience {
   sparsity: number;
   testAccuracy: number | null;
   winningSparsity: number | null;
+  /** Round 0's accuracy, and every finished round (for metrics). */
+  denseAccuracy?: number | null;
+  rounds?: { round: number; sparsity: number; testAccuracy: number }[];
 }
 
 const cond = (type: Condition['type'], ok: boolean, reason: string, message: string, generation: number) => ({
