@@ -93,7 +93,7 @@ export class ControllerMetrics {
     perGroup('lth_current_sparsity_ratio', 'Sparsity of the latest finished round (mean over seeds).', (s) => s.sparsity);
     perGroup('lth_latest_test_accuracy_ratio', 'Test accuracy of the latest finished round (mean over seeds).', (s) => s.accuracy);
     perGroup('lth_dense_test_accuracy_ratio', 'Test accuracy of the dense model, round 0 (mean over seeds).', (s) => s.dense);
-    perGroup('lth_winning_sparsity_ratio', 'Sparsity of the winning ticket so far (mean over seeds that have one).', (s) => s.winning);
+    perGroup('lth_winning_sparsity_ratio', 'Sparsity of the sparsest matching subnetwork so far (mean over seeds); 0 while only the dense model matches.', (s) => s.winning);
     new Gauge({
       name: 'lth_round_test_accuracy_ratio',
       help: 'Test accuracy by round (mean over seeds): accuracy against sparsity.',
@@ -124,6 +124,7 @@ export class ControllerMetrics {
   /** Records a finished round's numbers (from a local event or a cluster status). */
   recordRound(campaign: string, e: Experiment, round: number, sparsity: number, accuracy: number, dense: number | null, winning: number | null): void {
     const s = e.settings;
+    if (winning === null && (dense ?? this.science.get(e.id)?.dense) != null) winning = 0;
     const prev = this.science.get(e.id);
     if (!prev || round >= prev.round) this.science.set(e.id, { campaign, pretraining: s.pretraining.name, task: s.task, round, sparsity, accuracy, dense: dense ?? prev?.dense ?? null, winning });
     const key = `${campaign}/${s.pretraining.name}/${s.task}`;
@@ -150,7 +151,8 @@ export class ControllerMetrics {
         const dense = r.round === 0 ? r.testAccuracy : null;
         const prev = this.science.get(event.experiment.id);
         const baseline = dense ?? prev?.dense ?? null;
-        const winning = r.round > 0 && baseline !== null && r.testAccuracy >= baseline ? Math.max(r.sparsity, prev?.winning ?? 0) : (prev?.winning ?? null);
+        // The dense model always matches itself: the winning sparsity starts at 0.
+        const winning = r.round > 0 && baseline !== null && r.testAccuracy >= baseline ? Math.max(r.sparsity, prev?.winning ?? 0) : (prev?.winning ?? (baseline !== null ? 0 : null));
         this.recordRound(campaign, event.experiment, r.round, r.sparsity, r.testAccuracy, dense, winning);
         this.setExperimentState(campaign, event.experiment.id, r.round === event.experiment.settings.rounds ? 'Succeeded' : 'Running');
         break;

@@ -111,7 +111,15 @@ function render(overlay: string): Schema[] {
   return parseAllDocuments(out).map((d) => d.toJS() as Schema);
 }
 
-for (const overlay of ['gpu', 'cpu']) {
+/** The model class for an object: Kubernetes' own kinds, and the Prometheus Operator's CRDs. */
+async function modelFor(o: Schema): Promise<new (data: unknown) => { validate(): void }> {
+  const [group, version] = String(o['apiVersion']).includes('/') ? String(o['apiVersion']).split('/') : ['', String(o['apiVersion'])];
+  const pkg = group === 'monitoring.coreos.com' ? '@kubernetes-models/prometheus-operator' : 'kubernetes-models';
+  const module = await import(`${pkg}/${group ? `${group}/` : ''}${version}/${o['kind']}`);
+  return module[o['kind'] as string] ?? module.default;
+}
+
+for (const overlay of ['gpu', 'cpu', 'gpu-monitoring']) {
   test(`kubectl kustomize renders the ${overlay} overlay, and every object validates against the Kubernetes schemas`, async () => {
     const objects = render(overlay);
     const kinds = objects.map((o) => `${o['kind']}/${(o['metadata'] as Schema)['name']}`);
@@ -119,9 +127,7 @@ for (const overlay of ['gpu', 'cpu']) {
       assert.ok(kinds.includes(k), `${overlay} renders no ${k}`);
     }
     for (const o of objects) {
-      const [group, version] = String(o['apiVersion']).includes('/') ? String(o['apiVersion']).split('/') : ['', String(o['apiVersion'])];
-      const module = await import(`kubernetes-models/${group ? `${group}/` : ''}${version}/${o['kind']}`);
-      const Model = module[o['kind'] as string] ?? module.default;
+      const Model = await modelFor(o);
       assert.doesNotThrow(() => new Model(o).validate(), `${o['kind']}/${(o['metadata'] as Schema)['name']} in ${overlay}`);
       if (o['kind'] === 'Deployment') {
         const pod = ((o['spec'] as Schema)['template'] as Schema)['spec'] as Schema;
@@ -138,7 +144,14 @@ for (const overlay of ['gpu', 'cpu']) {
     const finetune = objects.find((o) => o['kind'] === 'Deployment' && (o['metadata'] as Schema)['name'] === 'lth-finetune')!;
     const pod = ((finetune['spec'] as Schema)['template'] as Schema)['spec'] as Schema;
     const limits = ((pod['containers'] as Schema[])[0]!['resources'] as Schema)['limits'] as Schema;
-    assert.equal(limits['nvidia.com/gpu'], overlay === 'gpu' ? 1 : undefined);
+    assert.equal(limits['nvidia.com/gpu'], overlay.startsWith('gpu') ? 1 : undefined);
+    if (overlay === 'gpu-monitoring') {
+      for (const k of ['PodMonitor/lth', 'PrometheusRule/lth', 'ConfigMap/lth-grafana-dashboard']) assert.ok(kinds.includes(k), `no ${k}`);
+      const cm = objects.find((o) => o['kind'] === 'ConfigMap')!;
+      assert.equal(((cm['metadata'] as Schema)['labels'] as Schema)['grafana_dashboard'], '1');
+      const dashboard = JSON.parse(((cm['data'] as Schema)['lth-dashboard.json']) as string) as Schema;
+      assert.equal(dashboard['uid'], 'lth-campaigns');
+    }
   });
 }
 
