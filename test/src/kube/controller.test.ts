@@ -51,11 +51,12 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
   });
 }
 
-function startController(identity: string): ChildProcess {
+function startController(identity: string, metricsPort?: number): ChildProcess {
   const s = services.replicas[0]!;
   const child = spawn(process.execPath, [
     CLI, 'controller', '--namespace', 'lth', '--store', storeRoot, '--parallelism', '2', '--resync-ms', '300', '--identity', identity,
     '--job-defaults', JSON.stringify({ services: s, backoffLimit: 1 }),
+    ...(metricsPort ? ['--metrics', `127.0.0.1:${metricsPort}`] : []),
   ], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
   createInterface({ input: child.stderr! }).on('line', () => undefined);
   return child;
@@ -180,15 +181,41 @@ test('a round whose pods keep failing is retried to the limit, then fails its ex
   }
 });
 
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function metric(port: number, name: string): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.split(' ').pop());
+}
+
 test('with two controller replicas only the Lease holder creates Jobs', async () => {
-  const a = startController('replica-a');
-  const b = startController('replica-b');
+  const [portA, portB] = [await freePort(), await freePort()];
+  const a = startController('replica-a', portA);
+  const b = startController('replica-b', portB);
   try {
     await submit('delta', campaignYaml('delta', [5]));
     await waitFor('delta to succeed', () => statusOf('delta')?.phase === 'Succeeded');
     const holder = api.get('leases', 'lth', 'lth-controller')!['spec'] as { holderIdentity: string };
     const creators = new Set(api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'delta').map((j) => j.metadata.annotations?.['lth.dev/created-by']));
     assert.deepEqual([...creators], [holder.holderIdentity]);
+    // Their metrics agree: one leader, and only it reconciles and creates Jobs.
+    const [leaderA, leaderB] = [await metric(portA, 'lth_leader'), await metric(portB, 'lth_leader')];
+    assert.deepEqual([leaderA, leaderB].sort(), [0, 1]);
+    const leaderPort = leaderA === 1 ? portA : portB;
+    const followerPort = leaderA === 1 ? portB : portA;
+    assert.ok((await metric(leaderPort, 'lth_jobs_created_total'))! >= 3);
+    assert.equal(await metric(followerPort, 'lth_jobs_created_total'), 0);
+    assert.ok((await metric(leaderPort, 'lth_reconcile_total'))! > 0);
   } finally {
     await Promise.all([stopController(a), stopController(b)]);
   }
