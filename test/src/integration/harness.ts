@@ -1,4 +1,5 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startLocalServices, type LocalServices } from '@lth/controller';
@@ -48,3 +49,14 @@ finetune: { epochs: 1, batchSize: 64, maxExamples: 640 }
 evaluation: { maxExamples: 500 }
 parallelism: 2
 `;
+
+/** A port nobody listens on right now (for servers that cannot bind port 0 and report it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolvePort(port));
+    });
+  });
+}

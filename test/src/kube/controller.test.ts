@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LocalServices } from '@lth/controller';
 import type { CampaignResults, CampaignStatus } from '@lth/core';
-import { CACHE_DIR, CLI, startServices, tempDir } from '../integration/harness';
+import { CACHE_DIR, CLI, freePort, startServices, tempDir } from '../integration/harness';
 import { kubeconfigFor, startFakeApiServer, type FakeApiServer } from './fake-apiserver';
 import { startFakeKubelet, type FakeKubelet } from './fake-kubelet';
 
@@ -180,17 +180,6 @@ test('a round whose pods keep failing is retried to the limit, then fails its ex
     await stopController(controller);
   }
 });
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolvePort) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function metric(port: number, name: string): Promise<number | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

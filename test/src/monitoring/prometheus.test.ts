@@ -2,10 +2,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
-import { CACHE_DIR, CLI, tempDir, TINY_CAMPAIGN } from '../integration/harness';
+import { CACHE_DIR, CLI, freePort, tempDir, TINY_CAMPAIGN } from '../integration/harness';
 
 const ROOT = resolve(__dirname, '../../..');
 let dir: string;
@@ -13,16 +12,6 @@ let run: ChildProcess;
 let prometheus: ChildProcess;
 let promUrl: string;
 const targets: { job: string; address: string }[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
