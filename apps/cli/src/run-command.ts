@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expandCampaign, resultsToCsv } from '@lth/core';
+import { expandCampaign, InvalidArgumentError, resultsToCsv } from '@lth/core';
 import { ControllerMetrics, LocalProcessExecutor, runCampaign, startLocalServices, type LocalServices, type ServiceAddresses } from '@lth/controller';
 import { startMetricsServer, type MetricsServer } from '@lth/metrics';
 import { ArtifactStore, defaultStoreRoot, writeFileAtomically } from '@lth/store';
@@ -50,7 +50,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   let replicas: ServiceAddresses[];
   const given = [flags.data, flags.pruning, flags.finetune, flags.evaluation];
   if (given.some(Boolean)) {
-    if (!given.every(Boolean)) throw Object.assign(new Error('give all of --data, --pruning, --finetune and --evaluation, or none'), { kind: 'invalid-argument' });
+    if (!given.every(Boolean)) throw new InvalidArgumentError('give all of --data, --pruning, --finetune and --evaluation, or none');
     replicas = flags.finetune!.split(',').map((finetune) => ({ data: flags.data!, pruning: flags.pruning!, evaluation: flags.evaluation!, finetune }));
   } else {
     const finetuneReplicas = Math.max(1, Math.min(parallelism, experiments.length));
