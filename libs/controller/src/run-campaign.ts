@@ -3,6 +3,7 @@ import type { ArtifactStore } from '@lth/store';
 import type { CampaignEvent } from './campaign-events';
 import type { DriverEvent } from './driver-events';
 import { PermanentTaskError, type Executor } from './executor';
+import { finishedRounds } from './finished-rounds';
 import { refs, type PretrainRecord, type RoundRecord } from './records';
 import type { ServiceAddresses } from './service-clients';
 
@@ -142,10 +143,7 @@ export async function collectResults(campaign: string, experiments: readonly Exp
   let backend = 'unknown';
   for (const e of experiments) {
     const rounds = [];
-    for (let r = 0; r <= e.settings.rounds; r++) {
-      const ref = await store.getRef(refs.round(e.id, r));
-      if (!ref) break;
-      const rec = await store.getJson<RoundRecord>(ref);
+    for (const rec of await finishedRounds(store, e)) {
       backend = rec.backend;
       rounds.push({
         round: rec.round,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { wrapTensorInfo } from './wrap-tensor-info';
+import { wrapTensorInfo, type ConvGradientAttrs } from './wrap-tensor-info';
 
 /**
  * The wasm backend ships without Conv2DBackpropFilter, so convolutional nets cannot train on
@@ -15,13 +15,7 @@ export function registerWasmConv2DBackpropFilter(): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
       const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-        strides: [number, number] | number;
-        pad: 'same' | 'valid' | number;
-        dataFormat: 'NHWC' | 'NCHW';
-        dimRoundingMode?: 'floor' | 'round' | 'ceil';
-        filterShape: [number, number, number, number];
-      };
+      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as ConvGradientAttrs & { filterShape: [number, number, number, number] };
       if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm supports NHWC only');
       return tf.tidy(() => {
         const input = wrapTensorInfo(x, backend as tf.KernelBackend) as tf.Tensor4D;

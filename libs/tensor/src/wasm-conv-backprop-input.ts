@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { wrapTensorInfo } from './wrap-tensor-info';
+import { wrapTensorInfo, type ConvGradientAttrs } from './wrap-tensor-info';
 
 /**
  * The wasm backend's own Conv2DBackpropInput is a plain loop, six times slower than its
@@ -18,13 +18,7 @@ export function registerWasmConv2DBackpropInput(): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
       const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-      const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
-        strides: [number, number] | number;
-        pad: 'same' | 'valid' | number;
-        dataFormat: 'NHWC' | 'NCHW';
-        dimRoundingMode?: 'floor' | 'round' | 'ceil';
-        inputShape: [number, number, number, number];
-      };
+      const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as ConvGradientAttrs & { inputShape: [number, number, number, number] };
       if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput on wasm supports NHWC only');
       const kernelBackend = backend as tf.KernelBackend;
       return tf.tidy(() => {

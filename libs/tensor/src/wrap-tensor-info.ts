@@ -10,3 +10,11 @@ export function wrapTensorInfo(info: tf.TensorInfo, backend: tf.KernelBackend): 
   backend.incRef(info.dataId);
   return t;
 }
+
+/** The attributes TF.js gives both convolution-gradient kernels. */
+export interface ConvGradientAttrs {
+  strides: [number, number] | number;
+  pad: 'same' | 'valid' | number;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}

@@ -1,6 +1,7 @@
 import { winningSparsity, type Experiment, type ExperimentScience, type PretrainingPlan, type RoundResult, type StoreProgress } from '@lth/core';
 import type { ArtifactStore } from '@lth/store';
-import { refs, type RoundRecord } from '../records';
+import { finishedRounds } from '../finished-rounds';
+import { refs } from '../records';
 
 /** What the artifact store says is finished, and what the finished rounds say so far. */
 export async function readStoreProgress(
@@ -13,13 +14,7 @@ export async function readStoreProgress(
   const roundsDone = new Map<string, number>();
   const science = new Map<string, ExperimentScience>();
   for (const e of experiments) {
-    const rounds: RoundResult[] = [];
-    for (let r = 0; r <= e.settings.rounds; r++) {
-      const ref = await store.getRef(refs.round(e.id, r));
-      if (!ref) break;
-      const rec = await store.getJson<RoundRecord>(ref);
-      rounds.push({ ...rec });
-    }
+    const rounds: RoundResult[] = await finishedRounds(store, e);
     roundsDone.set(e.id, rounds.length);
     const last = rounds[rounds.length - 1];
     if (last) {
