@@ -21,19 +21,26 @@ export default [
           allow: [],
           banTransitiveDependencies: false,
           depConstraints: [
+            // The science and the cluster's pure rules: no I/O, no other layer.
             { sourceTag: 'type:pure', onlyDependOnLibsWithTags: ['type:pure'], bannedExternalImports: ioPackages },
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter'], bannedExternalImports: ['@tensorflow/*'] },
             { sourceTag: 'type:tensor', onlyDependOnLibsWithTags: ['type:pure'], bannedExternalImports: ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', '@grpc/grpc-js'] },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter', 'type:tensor', 'type:service'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter', 'type:tensor', 'type:service'] },
-            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter', 'type:tensor', 'type:service'] },
+            // The driver talks to the services and the store; it never trains itself.
+            { sourceTag: 'type:driver', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter'], bannedExternalImports: ['@tensorflow/*', '@kubernetes/client-node'] },
+            // The two executors of the planner: neither knows the other.
+            { sourceTag: 'type:local', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter', 'type:driver'], bannedExternalImports: ['@tensorflow/*', '@kubernetes/client-node'] },
+            { sourceTag: 'type:kube', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter', 'type:driver'], bannedExternalImports: ['@tensorflow/*'] },
+            // Apps wire libraries; nothing imports an app.
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter', 'type:tensor', 'type:service', 'type:driver', 'type:local', 'type:kube'] },
+            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:pure', 'type:adapter', 'type:tensor', 'type:service', 'type:driver', 'type:local', 'type:kube'] },
           ],
         },
       ],
     },
   },
   {
-    files: ['libs/core/**/*.ts'],
+    files: ['libs/core/**/*.ts', 'libs/kube-core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: ioBuiltins.map((name) => ({ name, message: 'the pure core does no I/O: take it as a parameter' })) }],
     },

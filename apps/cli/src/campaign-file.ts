@@ -10,7 +10,7 @@ export async function loadCampaign(path: string, extraDatasets: string[] = []): 
     throw new CampaignSpecError([{ path: '(file)', message: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
   }
   const spec = parseCampaign(text);
-  // Loaded lazily: the round driver shares this binary and must start without TF.js.
+  // Loaded here, not at the top: TF.js takes a while, and the cluster commands never need it.
   const { MODEL_NAMES } = await import('@lth/tensor');
   const { PACKAGED_DATASET_NAMES } = await import('@lth/datasets');
   checkKnownNames(spec, { models: MODEL_NAMES, datasets: [...PACKAGED_DATASET_NAMES, ...extraDatasets] });

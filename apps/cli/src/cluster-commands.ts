@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { CAMPAIGN_GROUP, CAMPAIGN_KIND, CAMPAIGN_PLURAL, CAMPAIGN_VERSION, expandCampaign, resultsToCsv, validateCampaign, type CampaignStatus } from '@lth/core';
-import { collectResults, k8s, type CampaignObject } from '@lth/controller';
+import { expandCampaign, lastRound, resultsJson, resultsToCsv, validateCampaign } from '@lth/core';
+import { collectResults } from '@lth/driver';
+import { CAMPAIGN_GROUP, CAMPAIGN_KIND, CAMPAIGN_PLURAL, CAMPAIGN_VERSION, type CampaignStatus } from '@lth/kube-core';
+import { k8s, type CampaignObject } from '@lth/kube-controller';
 import { ArtifactStore, defaultStoreRoot, writeFileAtomically } from '@lth/store';
 import { loadCampaign } from './campaign-file';
 
@@ -66,9 +68,9 @@ export async function resultsCommand(name: string, flags: { namespace?: string; 
   const campaign = (await api.getNamespacedCustomObject({ ...ids, namespace, name })) as CampaignObject;
   const spec = validateCampaign(campaign.spec);
   const store = new ArtifactStore(resolve(flags.store ?? defaultStoreRoot()));
-  const results = await collectResults(spec.name, expandCampaign(spec), store);
+  const results = await collectResults(spec.name, expandCampaign(spec), lastRound(spec), store);
   const out = resolve(flags.out ?? join('runs', name));
-  await writeFileAtomically(join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  await writeFileAtomically(join(out, 'results.json'), resultsJson(results));
   await writeFileAtomically(join(out, 'results.csv'), resultsToCsv(results));
   process.stdout.write(`wrote ${join(out, 'results.json')} and results.csv\n`);
   return 0;

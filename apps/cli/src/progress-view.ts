@@ -1,6 +1,6 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { CampaignEvent } from '@lth/controller';
-import type { Experiment } from '@lth/core';
+import { densityAfter, type Experiment } from '@lth/core';
+import type { CampaignEvent } from '@lth/local';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
@@ -20,6 +20,7 @@ export class ProgressView {
 
   constructor(
     experiments: readonly Experiment[],
+    private readonly lastRound: number,
     private readonly out: NodeJS.WriteStream = process.stdout,
   ) {
     if (out.isTTY) {
@@ -35,7 +36,7 @@ export class ProgressView {
       );
       for (const e of experiments) {
         this.state.set(e.id, { round: 0, sparsity: 0, accuracy: '-', phase: 'waiting' });
-        this.bars.set(e.id, this.multibar.create(1, 0, { label: label(e), round: 0, rounds: e.settings.rounds, sparsity: pct(0), accuracy: '-', phase: 'waiting', ips: '' }));
+        this.bars.set(e.id, this.multibar.create(1, 0, { label: label(e), round: 0, rounds: lastRound, sparsity: pct(0), accuracy: '-', phase: 'waiting', ips: '' }));
       }
     }
   }
@@ -47,49 +48,56 @@ export class ProgressView {
 
   handle(event: CampaignEvent): void {
     switch (event.type) {
-      case 'pretrain-started':
-        this.line(`pre-training ${event.plan.name} (${event.plan.model}) ...`);
+      case 'task-started': {
+        const { task } = event;
+        if (task.kind === 'pretraining') {
+          this.line(`pre-training ${task.pretraining.name} (${task.pretraining.model}) ...`);
+          break;
+        }
+        const st = this.state.get(task.experiment.id);
+        if (st) st.round = task.round;
+        // The round trains at the sparsity the ladder gives it.
+        const sparsity = 1 - densityAfter(task.round, task.experiment.settings.pruning.rate);
+        this.bars.get(task.experiment.id)?.update(0, { round: task.round, sparsity: pct(sparsity), accuracy: '-' });
         break;
-      case 'pretrain-finished':
-        this.line(
-          `pre-training ${event.plan.name} (${event.plan.model}) ${event.skipped ? 'found in the store' : `done in ${event.record.trainSeconds.toFixed(1)} s`}` +
-            (event.record.testAccuracy !== null ? `, test accuracy ${event.record.testAccuracy.toFixed(4)}` : ''),
-        );
+      }
+      case 'pretraining-finished': {
+        const { pretraining, record } = event;
+        const how = event.skipped ? 'found in the store' : `done in ${record.trainSeconds.toFixed(1)} s`;
+        const accuracy = record.testAccuracy !== null ? `, test accuracy ${record.testAccuracy.toFixed(4)}` : '';
+        this.line(`pre-training ${pretraining.name} (${pretraining.model}) ${how}${accuracy}`);
         break;
+      }
       case 'phase':
       case 'progress': {
-        if (!event.experiment) return;
-        const bar = this.bars.get(event.experiment.id);
-        const st = this.state.get(event.experiment.id);
+        if (event.task.kind !== 'round') return;
+        const id = event.task.experiment.id;
+        const bar = this.bars.get(id);
+        const st = this.state.get(id);
         if (!bar || !st) return;
         if (event.type === 'phase') {
           st.phase = event.phase;
-          bar.update({ phase: event.phase, round: event.round ?? st.round });
+          bar.update({ phase: event.phase, round: event.task.round });
         } else {
           bar.setTotal(event.totalSteps);
           bar.update(event.step, { ips: `${Math.round(event.imagesPerSecond)} img/s`, phase: `finetune loss ${event.loss.toFixed(3)}` });
         }
         break;
       }
-      case 'round-started': {
-        const st = this.state.get(event.experiment.id);
-        if (st) st.round = event.round;
-        // The round trains at the sparsity the ladder gives it.
-        const sparsity = 1 - Math.pow(1 - event.experiment.settings.pruning.rate, event.round);
-        this.bars.get(event.experiment.id)?.update(0, { round: event.round, sparsity: pct(sparsity), accuracy: '-' });
-        break;
-      }
       case 'round-finished': {
         const r = event.record;
-        const text = `${label(event.experiment)}: round ${r.round}/${event.experiment.settings.rounds} sparsity ${pct(r.sparsity)} test accuracy ${r.testAccuracy.toFixed(4)}${event.skipped ? ' (done before)' : ` in ${r.trainSeconds.toFixed(1)} s`}`;
+        const how = event.skipped ? ' (done before)' : ` in ${r.trainSeconds.toFixed(1)} s`;
+        const text = `${label(event.experiment)}: round ${r.round}/${this.lastRound} sparsity ${pct(r.sparsity)} test accuracy ${r.testAccuracy.toFixed(4)}${how}`;
         const bar = this.bars.get(event.experiment.id);
         if (bar) bar.update({ round: r.round, sparsity: pct(r.sparsity), accuracy: r.testAccuracy.toFixed(4), phase: 'done', ips: '' });
         else this.line(text);
         break;
       }
-      case 'round-failed':
-        this.line(`${label(event.experiment)}: round ${event.round} failed (attempt ${event.attempt}${event.willRetry ? ', retrying' : ''}): ${event.error}`);
+      case 'task-failed': {
+        const what = event.task.kind === 'round' ? `${label(event.task.experiment)}: round ${event.task.round}` : `pre-training ${event.task.pretraining.name}`;
+        this.line(`${what} failed (attempt ${event.attempt}${event.willRetry ? ', retrying' : ''}): ${event.error}`);
         break;
+      }
       case 'experiment-failed':
         this.line(`${label(event.experiment)}: FAILED: ${event.error}`);
         break;

@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expandCampaign, InvalidArgumentError, resultsToCsv } from '@lth/core';
-import { ControllerMetrics, LocalProcessExecutor, runCampaign, startLocalServices, type LocalServices, type ServiceAddresses } from '@lth/controller';
-import { startMetricsServer, type MetricsServer } from '@lth/metrics';
+import { expandCampaign, InvalidArgumentError, lastRound, resultsJson, resultsToCsv, type ServiceAddresses } from '@lth/core';
+import { ChildProcessExecutor, observeCampaign, runCampaign, startLocalServices, type CampaignEvent, type LocalServices } from '@lth/local';
+import { CampaignMetrics, startMetricsServer, type MetricsServer } from '@lth/metrics';
 import { ArtifactStore, defaultStoreRoot, writeFileAtomically } from '@lth/store';
 import { loadCampaign } from './campaign-file';
+import { localPrograms } from './programs';
 import { ProgressView } from './progress-view';
 import { formatResults } from './results-table';
 
@@ -16,17 +17,12 @@ export interface RunFlags {
   pruning?: string;
   finetune?: string;
   evaluation?: string;
-  attempts?: string;
+  attempts?: number;
   quiet?: boolean;
   /** Serve the controller's metrics on 127.0.0.1:PORT (and the services' on ephemeral ports). */
   metricsPort?: string;
   /** Keep services and metrics up this long after the campaign ends (for a last scrape). */
   metricsLinger?: string;
-}
-
-/** How this binary starts itself as a service or a round driver. */
-export function selfCommand(): { command: string; args: string[] } {
-  return { command: process.execPath, args: [resolve(process.argv[1]!)] };
 }
 
 /**
@@ -41,7 +37,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   const store = new ArtifactStore(storeRoot);
   const outDir = resolve(flags.out ?? join('runs', spec.name));
   const parallelism = Number(flags.parallelism ?? 0) || spec.parallelism || availableParallelism();
-  const self = selfCommand();
+  const programs = localPrograms();
   const log = (text: string) => {
     if (!flags.quiet) process.stdout.write(text + '\n');
   };
@@ -55,42 +51,42 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   } else {
     const finetuneReplicas = Math.max(1, Math.min(parallelism, experiments.length));
     log(`starting services on 127.0.0.1 (${finetuneReplicas} fine-tuning replica${finetuneReplicas > 1 ? 's' : ''}) ...`);
-    services = await startLocalServices({ ...self, storeRoot, finetuneReplicas, metrics: flags.metricsPort !== undefined });
+    services = await startLocalServices({ programs, storeRoot, finetuneReplicas, metrics: flags.metricsPort !== undefined });
     replicas = services.replicas;
     log(`services: ${services.processes.map((p) => `${p.name} ${p.address}${p.metrics ? ` (metrics ${p.metrics})` : ''}`).join(', ')}; TF.js backend: ${services.backend}`);
   }
 
   let metricsServer: MetricsServer | undefined;
-  const metrics = flags.metricsPort !== undefined ? new ControllerMetrics() : undefined;
+  const metrics = flags.metricsPort !== undefined ? new CampaignMetrics() : undefined;
+  const observers: ((e: CampaignEvent) => void)[] = [];
   if (metrics) {
     metricsServer = await startMetricsServer(metrics.registry, `127.0.0.1:${Number(flags.metricsPort)}`);
     metrics.setCampaignPhase(spec.name, 'Running');
-    for (const e of experiments) metrics.setExperimentState(spec.name, e.id, 'Pending');
-    log(`controller metrics: http://${metricsServer.address}/metrics`);
+    for (const e of experiments) metrics.setExperimentState(spec.name, e, 'Pending');
+    observers.push(observeCampaign(metrics, spec.name, lastRound(spec)));
+    log(`campaign metrics: http://${metricsServer.address}/metrics`);
   }
 
-  const view = flags.quiet ? undefined : new ProgressView(experiments);
+  const view = flags.quiet ? undefined : new ProgressView(experiments, lastRound(spec));
+  if (view) observers.push((e) => view.handle(e));
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    log(`campaign ${spec.name}: ${experiments.length} experiment(s), ${experiments[0]?.settings.rounds ?? 0} pruning rounds each, ${parallelism} at a time; store ${storeRoot}`);
+    log(`campaign ${spec.name}: ${experiments.length} experiment(s), ${lastRound(spec)} pruning rounds each, ${parallelism} at a time; store ${storeRoot}`);
     const outcome = await runCampaign(spec, {
-      executor: new LocalProcessExecutor({ ...self, storeRoot }),
+      executor: new ChildProcessExecutor(programs.driver, storeRoot),
       store,
       replicas,
       parallelism,
-      maxAttempts: Number(flags.attempts ?? 2),
-      onEvent: (e) => {
-        view?.handle(e);
-        metrics?.observe(spec.name, e);
-      },
+      maxAttempts: flags.attempts,
+      onEvent: (e) => observers.forEach((observe) => observe(e)),
       signal: stop.signal,
     });
     view?.stop();
     const results = { ...outcome.results, backend: outcome.results.backend === 'unknown' && services ? services.backend : outcome.results.backend };
-    await writeFileAtomically(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+    await writeFileAtomically(join(outDir, 'results.json'), resultsJson(results));
     await writeFileAtomically(join(outDir, 'results.csv'), resultsToCsv(results));
     log('');
     log(formatResults(results));

@@ -4,5 +4,5 @@ export { pruningService, policyFromProto } from './pruning-service';
 export { fineTuneService } from './finetune-service';
 export { evaluationService } from './evaluation-service';
 export { DataFeed } from './data-feed';
-export { runService, serviceMain, serveOptionsFromFlags, SERVICE_FLAGS, type ListeningLine } from './service-main';
+export { runService, serviceMain, serviceProgram, type ListeningLine } from './service-main';
 export { createServiceMetrics, type ServiceMetrics } from './service-metrics';

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { Command, InvalidArgumentError as UsageError } from 'commander';
 import { shutdownOnSignals, createLogger } from '@lth/grpc-kit';
 import { serve, type ServeOptions, type ServiceKind } from './serve';
 
@@ -12,33 +12,39 @@ export interface ListeningLine {
   pid: number;
 }
 
-export const SERVICE_FLAGS = {
-  listen: { type: 'string', default: '127.0.0.1:0' },
-  data: { type: 'string' },
-  store: { type: 'string' },
-  cache: { type: 'string' },
-  preload: { type: 'string' },
-  idx: { type: 'string', multiple: true },
-  backend: { type: 'string' },
-  'max-concurrent': { type: 'string' },
-  'max-queued': { type: 'string' },
-  metrics: { type: 'string' },
-} as const;
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError('must be a whole number');
+  return n;
+}
 
-export function serveOptionsFromFlags(values: { [K in keyof typeof SERVICE_FLAGS]?: string | string[] | undefined }): ServeOptions {
-  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);
-  return {
-    listen: one(values.listen) ?? '127.0.0.1:0',
-    dataAddress: one(values.data),
-    store: one(values.store),
-    cacheDir: one(values.cache),
-    preload: one(values.preload)?.split(',').filter(Boolean),
-    idx: values.idx === undefined ? undefined : ([] as string[]).concat(values.idx),
-    backend: one(values.backend),
-    maxConcurrent: values['max-concurrent'] ? Number(one(values['max-concurrent'])) : undefined,
-    maxQueued: values['max-queued'] ? Number(one(values['max-queued'])) : undefined,
-    metricsListen: one(values.metrics),
-  };
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The flags of one service's process (one parser for the four service apps). */
+export function serviceProgram(kind: ServiceKind): Command {
+  const program = new Command(`lth-${kind}`)
+    .description(`the lth ${kind} service (gRPC, with grpc.health.v1)`)
+    .option('--listen <host:port>', 'address to bind (port 0 picks one; the bound address is printed)', '127.0.0.1:0')
+    .option('--store <dir>', 'artifact store (default: $LTH_STORE or .lth/store)')
+    .option('--metrics <host:port>', 'serve Prometheus metrics on GET /metrics at this address')
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+  if (kind === 'finetune' || kind === 'evaluation') {
+    program
+      .requiredOption('--data <address>', 'the data service')
+      .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $LTH_BACKEND or auto)');
+  }
+  if (kind === 'finetune') {
+    program
+      .option('--max-concurrent <n>', 'trainings at once', count, 1)
+      .option('--max-queued <n>', 'trainings waiting for a slot before RESOURCE_EXHAUSTED', count, 16);
+  }
+  if (kind === 'data') {
+    program
+      .option('--cache <dir>', 'converted datasets (default: $LTH_CACHE or .lth/cache)')
+      .option('--preload <names>', 'datasets to load before serving (default: all)')
+      .option('--idx <name=dir>', 'add a dataset from IDX files (repeatable)', collect);
+  }
+  return program;
 }
 
 /** Runs one service as a process: serve, print the address line, stop gracefully on SIGTERM. */
@@ -50,16 +56,22 @@ export async function runService(kind: ServiceKind, options: ServeOptions): Prom
   shutdownOnSignals(server, log);
 }
 
-/** Entry point of the per-service apps: `node main.js --listen HOST:PORT ...`. */
-export function serviceMain(kind: ServiceKind, argv = process.argv.slice(2)): void {
-  let values;
-  try {
-    values = parseArgs({ args: argv, options: SERVICE_FLAGS, allowPositionals: false }).values;
-  } catch (e) {
-    process.stderr.write(`lth-${kind}: ${(e as Error).message}\n`);
-    process.exit(2);
-  }
-  runService(kind, serveOptionsFromFlags(values)).catch((e: Error) => {
+/** Entry point of the service apps: parses the flags and serves until SIGTERM. */
+export function serviceMain(kind: ServiceKind, argv = process.argv): void {
+  const flags = serviceProgram(kind).parse(argv).opts();
+  const options: ServeOptions = {
+    listen: flags['listen'],
+    store: flags['store'],
+    dataAddress: flags['data'],
+    cacheDir: flags['cache'],
+    preload: (flags['preload'] as string | undefined)?.split(',').filter(Boolean),
+    idx: flags['idx'],
+    backend: flags['backend'],
+    maxConcurrent: flags['maxConcurrent'],
+    maxQueued: flags['maxQueued'],
+    metricsListen: flags['metrics'],
+  };
+  runService(kind, options).catch((e: Error) => {
     process.stderr.write(`lth-${kind}: ${e.message}\n`);
     process.exit((e as { kind?: string }).kind === 'invalid-argument' ? 2 : 1);
   });

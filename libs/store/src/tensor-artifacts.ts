@@ -15,7 +15,7 @@ export async function putWeights(store: ArtifactStore, weights: readonly WeightT
   return store.putJson(manifest);
 }
 
-export async function getWeights(store: ArtifactStore, digest: Digest): Promise<WeightTensor[]> {
+async function getManifest(store: ArtifactStore, digest: Digest): Promise<WeightsManifest> {
   let manifest: WeightsManifest;
   try {
     manifest = await store.getJson<WeightsManifest>(digest);
@@ -24,9 +24,19 @@ export async function getWeights(store: ArtifactStore, digest: Digest): Promise<
     throw e;
   }
   if (manifest?.format !== 'lth-weights/v1') throw new InvalidArgumentError(`artifact ${digest} is not a weights manifest`);
+  return manifest;
+}
+
+export async function getWeights(store: ArtifactStore, digest: Digest): Promise<WeightTensor[]> {
+  const manifest = await getManifest(store, digest);
   const out: WeightTensor[] = [];
   for (const group of manifest.weightsManifest) out.push(...decodeWeights(group.weights, await store.get(group.paths[0])));
   return out;
+}
+
+/** Names and shapes of stored weights, without reading their values. */
+export async function getWeightSpecs(store: ArtifactStore, digest: Digest): Promise<WeightSpec[]> {
+  return (await getManifest(store, digest)).weightsManifest.flatMap((group) => group.weights);
 }
 
 export async function putMask(store: ArtifactStore, mask: Mask): Promise<Digest> {

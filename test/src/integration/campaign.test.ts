@@ -4,10 +4,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { LocalProcessExecutor, driverArgs, refs, runCampaign, type CampaignEvent, type LocalServices } from '@lth/controller';
-import { expandCampaign, parseCampaign, type CampaignResults } from '@lth/core';
+import { driverArgs, expandCampaign, parseCampaign, type CampaignResults, type DriverTask } from '@lth/core';
+import { refs } from '@lth/driver';
+import { ChildProcessExecutor, runCampaign, type CampaignEvent, type LocalServices } from '@lth/local';
 import { ArtifactStore } from '@lth/store';
-import { CACHE_DIR, CLI, filesUnder, startServices, tempDir, TINY_CAMPAIGN } from './harness';
+import { argv, CACHE_DIR, CLI, filesUnder, PROGRAMS, startServices, tempDir, TINY_CAMPAIGN } from './harness';
 
 let storeRoot: string;
 let services: LocalServices;
@@ -23,9 +24,9 @@ after(async () => {
 
 const spec = parseCampaign(TINY_CAMPAIGN);
 
-function run(events: CampaignEvent[] = []) {
-  return runCampaign(spec, {
-    executor: new LocalProcessExecutor({ command: process.execPath, args: [CLI], storeRoot }),
+function run(events: CampaignEvent[] = [], campaign = spec) {
+  return runCampaign(campaign, {
+    executor: new ChildProcessExecutor(PROGRAMS.driver, storeRoot),
     store: new ArtifactStore(storeRoot),
     replicas: services.replicas,
     parallelism: 2,
@@ -37,7 +38,7 @@ function checkResults(results: CampaignResults) {
   assert.equal(results.campaign, 'tiny');
   assert.equal(results.experiments.length, 2);
   for (const e of results.experiments) {
-    assert.deepEqual(Object.keys(e).sort(), ['baselineAccuracy', 'id', 'model', 'pretraining', 'rewind', 'rounds', 'seed', 'task', 'winningSparsity'].sort());
+    assert.deepEqual(Object.keys(e).sort(), ['denseAccuracy', 'id', 'model', 'pretraining', 'rewind', 'rounds', 'seed', 'task', 'winningSparsity'].sort());
     assert.deepEqual(e.rounds.map((r) => r.round), [0, 1, 2]);
     assert.deepEqual(e.rounds.map((r) => Number(r.sparsity.toFixed(4))), [0, 0.2, 0.36]);
     assert.equal(e.rounds[0]!.remainingWeights, 265200);
@@ -47,8 +48,8 @@ function checkResults(results: CampaignResults) {
       assert.match(r.weightsDigest, /^sha256:[0-9a-f]{64}$/);
       assert.ok(Math.abs(r.density - (1 - r.sparsity)) < 1e-9);
     }
-    assert.equal(e.baselineAccuracy, e.rounds[0]!.testAccuracy);
-    const matching = e.rounds.filter((r) => r.round > 0 && r.testAccuracy >= e.baselineAccuracy!).map((r) => r.sparsity);
+    assert.equal(e.denseAccuracy, e.rounds[0]!.testAccuracy);
+    const matching = e.rounds.filter((r) => r.round > 0 && r.testAccuracy >= e.denseAccuracy!).map((r) => r.sparsity);
     assert.equal(e.winningSparsity, matching.length ? Math.max(...matching) : null);
   }
 }
@@ -64,8 +65,23 @@ test('a campaign runs through the local executor, and a rerun skips every finish
   const again: CampaignEvent[] = [];
   const second = await run(again);
   assert.deepEqual(second.results, first.results);
-  assert.equal(again.filter((e) => e.type === 'round-started').length, 0, 'a finished round ran again');
-  assert.ok(again.some((e) => e.type === 'pretrain-finished' && e.skipped));
+  assert.equal(again.filter((e) => e.type === 'task-started').length, 0, 'a finished round ran again');
+  assert.ok(again.some((e) => e.type === 'pretraining-finished' && e.skipped));
+});
+
+test('asking a finished campaign for one more round runs only that round; earlier rounds keep their digests', async () => {
+  const before = await run();
+  const events: CampaignEvent[] = [];
+  const longer = await run(events, parseCampaign(TINY_CAMPAIGN.replace('imp: { rounds: 2 }', 'imp: { rounds: 3 }')));
+  assert.deepEqual(longer.failed, []);
+  const started = events.flatMap((e) => (e.type === 'task-started' && e.task.kind === 'round' ? [e.task.round] : []));
+  assert.deepEqual(started, [3, 3], 'only round 3 of each experiment ran');
+  for (const [i, e] of longer.results.experiments.entries()) {
+    assert.equal(e.id, before.results.experiments[i]!.id);
+    assert.deepEqual(e.rounds.slice(0, 3), before.results.experiments[i]!.rounds);
+    // The ladder's sparsity, up to rounding to whole weights.
+    assert.ok(Math.abs(e.rounds[3]!.sparsity - (1 - 0.8 ** 3)) < 1e-4);
+  }
 });
 
 const withoutTimes = (r: CampaignResults) => ({ ...r, experiments: r.experiments.map((e) => ({ ...e, rounds: e.rounds.map((x) => ({ ...x, trainSeconds: 0 })) })) });
@@ -76,7 +92,7 @@ test('the same seed gives the same masks and accuracies from scratch, in a fresh
   const otherServices = await startServices(otherStore, 2);
   try {
     const other = await runCampaign(spec, {
-      executor: new LocalProcessExecutor({ command: process.execPath, args: [CLI], storeRoot: otherStore }),
+      executor: new ChildProcessExecutor(PROGRAMS.driver, otherStore),
       store: new ArtifactStore(otherStore),
       replicas: otherServices.replicas,
       parallelism: 2,
@@ -89,15 +105,16 @@ test('the same seed gives the same masks and accuracies from scratch, in a fresh
 });
 
 test('a killed round leaves nothing that looks finished, and the next run completes it', async () => {
-  const killStore = join(await tempDir('kill'), 'store');
-  const experiment = expandCampaign(spec)[0]!;
-  const store = new ArtifactStore(killStore);
-  const planDigest = await store.putJson(experiment.settings.pretraining);
+  // The driver shares the services' store, as in production; a replicate no other test runs.
+  const experiment = expandCampaign(parseCampaign(TINY_CAMPAIGN.replace('seeds: [0, 1]', 'seeds: [7]')))[0]!;
+  const store = new ArtifactStore(storeRoot);
+  const driver = (task: DriverTask) => argv(PROGRAMS.driver, driverArgs(task, services.replicas[0]!, storeRoot));
+  const pretrainingDigest = await store.putJson(experiment.settings.pretraining);
   // Pre-train first (through the driver), then kill round 0 while it fine-tunes.
-  const pre = spawnSync(process.execPath, [CLI, ...driverArgs({ kind: 'pretrain', planDigest }, services.replicas[0]!, killStore)], { encoding: 'utf8' });
+  const pre = spawnSync(process.execPath, driver({ kind: 'pretraining', pretrainingDigest }), { encoding: 'utf8' });
   assert.equal(pre.status, 0, pre.stderr);
   const experimentDigest = await store.putJson(experiment);
-  const child = spawn(process.execPath, [CLI, ...driverArgs({ kind: 'round', experimentDigest, round: 0 }, services.replicas[0]!, killStore)]);
+  const child = spawn(process.execPath, driver({ kind: 'round', experimentDigest, round: 0 }));
   await new Promise<void>((resolve) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.includes('"phase":"finetune"')) {
@@ -108,12 +125,12 @@ test('a killed round leaves nothing that looks finished, and the next run comple
   });
   await new Promise((r) => child.once('close', r));
   assert.equal(await store.getRef(refs.round(experiment.id, 0)), undefined);
-  assert.ok(!(await filesUnder(killStore)).some((f) => f.includes('.tmp-')));
+  assert.ok(!(await filesUnder(storeRoot)).some((f) => f.includes('.tmp-')));
   // Round 1 cannot start before round 0: the driver refuses, exit code 2 (bad input).
-  const early = spawnSync(process.execPath, [CLI, ...driverArgs({ kind: 'round', experimentDigest, round: 1 }, services.replicas[0]!, killStore)], { encoding: 'utf8' });
+  const early = spawnSync(process.execPath, driver({ kind: 'round', experimentDigest, round: 1 }), { encoding: 'utf8' });
   assert.equal(early.status, 2);
   assert.match(early.stderr, /round 0 of experiment [0-9a-f]+ has not finished/);
-  const rerun = spawnSync(process.execPath, [CLI, ...driverArgs({ kind: 'round', experimentDigest, round: 0 }, services.replicas[0]!, killStore)], { encoding: 'utf8' });
+  const rerun = spawnSync(process.execPath, driver({ kind: 'round', experimentDigest, round: 0 }), { encoding: 'utf8' });
   assert.equal(rerun.status, 0, rerun.stderr);
   assert.ok(await store.getRef(refs.round(experiment.id, 0)));
 });
@@ -127,7 +144,12 @@ test('lth run: starts its own services, prints the table, writes results.json an
   assert.equal(res.status, 0, res.stderr);
   assert.match(res.stdout, /winning sparsity/);
   assert.match(res.stdout, /round 2\/2 sparsity 36\.00%/);
-  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as CampaignResults;
+  // results.json keeps its published name for the dense accuracy: baselineAccuracy.
+  const published = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as { experiments: { baselineAccuracy: number }[] };
+  const results = {
+    ...published,
+    experiments: published.experiments.map(({ baselineAccuracy, ...e }) => ({ ...e, denseAccuracy: baselineAccuracy })),
+  } as unknown as CampaignResults;
   checkResults(results);
   assert.ok(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'].includes(results.backend));
   const csv = (await readFile(join(out, 'results.csv'), 'utf8')).trim().split('\n');

@@ -2,10 +2,21 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startLocalServices, type LocalServices } from '@lth/controller';
+import { startLocalServices, type LocalServices, type Program, type Programs } from '@lth/local';
 
-/** The built CLI: services and round drivers run as its subcommands, as in production. */
+/** The built apps, run as processes as in production. */
 export const CLI = resolve(__dirname, '../../../apps/cli/dist/main.js');
+const app = (name: string): Program => ({ command: process.execPath, args: [require.resolve(name)] });
+export const PROGRAMS: Programs & { controller: Program } = {
+  data: app('@lth/data-app'),
+  pruning: app('@lth/pruning-app'),
+  finetune: app('@lth/finetune-app'),
+  evaluation: app('@lth/evaluation-app'),
+  driver: app('@lth/driver-app'),
+  controller: app('@lth/controller-app'),
+};
+/** Runs a program's main with these arguments. */
+export const argv = (program: Program, args: string[]) => [...program.args, ...args];
 
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `lth-${prefix}-`));
@@ -16,8 +27,7 @@ export const CACHE_DIR = join(tmpdir(), 'lth-test-cache');
 
 export async function startServices(storeRoot: string, finetuneReplicas = 1): Promise<LocalServices> {
   return startLocalServices({
-    command: process.execPath,
-    args: [CLI],
+    programs: PROGRAMS,
     storeRoot,
     finetuneReplicas,
     env: { LTH_CACHE: CACHE_DIR },

@@ -1,11 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { connect, type LocalServices, type ServiceClients } from '@lth/controller';
+import { connect, type ServiceClients } from '@lth/driver';
+import type { LocalServices } from '@lth/local';
 import { createRng, type WeightTensor } from '@lth/core';
 import { callUnary, checkHealth, DEADLINES, GrpcStatus, Metadata, splitEnum, type finetuneV1, type ServiceError } from '@lth/grpc-kit';
 import { ArtifactStore, putWeights } from '@lth/store';
-import { CLI, filesUnder, startServices, tempDir } from './harness';
+import { argv, filesUnder, PROGRAMS, startServices, tempDir } from './harness';
 
 let storeRoot: string;
 let services: LocalServices;
@@ -120,7 +121,7 @@ test('fine-tune streams progress and ends with a digest; evaluation and pruning 
 test('SIGTERM: a service stops serving, drains and exits 0', async () => {
   const { spawn } = await import('node:child_process');
   const { createInterface } = await import('node:readline');
-  const child = spawn(process.execPath, [CLI, 'serve', 'pruning', '--listen', '127.0.0.1:0', '--store', storeRoot]);
+  const child = spawn(process.execPath, argv(PROGRAMS.pruning, ['--listen', '127.0.0.1:0', '--store', storeRoot]));
   const address = await new Promise<string>((resolve) =>
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.startsWith('{')) resolve((JSON.parse(line) as { address: string }).address);

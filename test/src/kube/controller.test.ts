@@ -4,9 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { LocalServices } from '@lth/controller';
-import type { CampaignResults, CampaignStatus } from '@lth/core';
-import { CACHE_DIR, CLI, freePort, startServices, tempDir } from '../integration/harness';
+import type { CampaignResults } from '@lth/core';
+import { DRIVER_PROGRAM, type CampaignStatus } from '@lth/kube-core';
+import type { LocalServices } from '@lth/local';
+import { argv, CACHE_DIR, CLI, freePort, PROGRAMS, startServices, tempDir } from '../integration/harness';
 import { kubeconfigFor, startFakeApiServer, type FakeApiServer } from './fake-apiserver';
 import { startFakeKubelet, type FakeKubelet } from './fake-kubelet';
 
@@ -25,7 +26,7 @@ before(async () => {
   kubeconfig = join(dir, 'kubeconfig');
   await writeFile(kubeconfig, kubeconfigFor(api.url));
   services = await startServices(storeRoot, 1);
-  kubelet = startFakeKubelet(api, { command: process.execPath, args: [CLI] }, {
+  kubelet = startFakeKubelet(api, { [DRIVER_PROGRAM]: PROGRAMS.driver }, {
     env: { LTH_CACHE: CACHE_DIR },
     failPod: (job) => failRounds.has(`${job.metadata.labels?.['lth.dev/experiment']}:${job.metadata.labels?.['lth.dev/round']}`),
   });
@@ -53,11 +54,12 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
 
 function startController(identity: string, metricsPort?: number): ChildProcess {
   const s = services.replicas[0]!;
-  const child = spawn(process.execPath, [
-    CLI, 'controller', '--namespace', 'lth', '--store', storeRoot, '--parallelism', '2', '--resync-ms', '300', '--identity', identity,
-    '--job-defaults', JSON.stringify({ services: s, backoffLimit: 1 }),
+  const args = [
+    '--namespace', 'lth', '--store', storeRoot, '--parallelism', '2', '--resync-ms', '300', '--identity', identity,
+    '--job-defaults', JSON.stringify({ services: s }),
     ...(metricsPort ? ['--metrics', `127.0.0.1:${metricsPort}`] : []),
-  ], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+  ];
+  const child = spawn(process.execPath, argv(PROGRAMS.controller, args), { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
   createInterface({ input: child.stderr! }).on('line', () => undefined);
   return child;
 }
@@ -119,6 +121,7 @@ test('a Campaign custom resource runs end to end as Jobs, and its results equal 
     assert.equal(complete.observedGeneration, 1);
     const jobs = api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'alpha');
     assert.equal(jobs.length, 1 + 2 * 3, 'one pre-training Job and one Job per round');
+    for (const j of jobs) assert.equal(j.metadata.labels?.['lth.dev/attempt'], '1');
     const shown = await cli(['status', 'alpha', '--namespace', 'lth']);
     assert.equal(shown.status, 0, shown.stderr);
     assert.match(shown.stdout, /^alpha: Succeeded, experiments 2\/2, best winning sparsity/);
@@ -153,7 +156,7 @@ test('a controller killed with SIGKILL mid-campaign resumes after a restart; no 
     const started = kubelet.started.filter((n) => n.startsWith('bravo-'));
     assert.equal(new Set(started).size, started.length, `a Job ran twice: ${started.join(', ')}`);
     // The pre-training is alpha's (same settings, same artifact): found in the store, not rerun.
-    assert.deepEqual(started.map((n) => n.replace(/^bravo-[0-9a-f]+-/, '')), ['r0', 'r1', 'r2']);
+    assert.deepEqual(started.map((n) => n.replace(/^bravo-[0-9a-f]+-/, '')), ['r0-a1', 'r1-a1', 'r2-a1']);
   } finally {
     await stopController(controller);
   }
@@ -171,7 +174,11 @@ test('a round whose pods keep failing is retried to the limit, then fails its ex
     assert.equal(byId.get(doomed.id)!.state, 'Failed');
     assert.match(byId.get(doomed.id)!.message, /round 1 failed: BackoffLimitExceeded/);
     assert.ok(status.experiments.filter((e) => e.id !== doomed.id).every((e) => e.state === 'Succeeded'));
-    assert.equal(kubelet.started.filter((n) => n.endsWith(`${doomed.id.slice(0, 12)}-r1`)).length, 2, 'backoffLimit 1: two pods');
+    const attempts = api
+      .list('jobs', 'lth')
+      .filter((j) => j.metadata.labels?.['lth.dev/experiment'] === doomed.id && j.metadata.labels?.['lth.dev/round'] === '1');
+    assert.deepEqual(attempts.map((j) => j.metadata.labels?.['lth.dev/attempt']).sort(), ['1', '2'], 'attempts: 2, a Job each');
+    assert.equal(kubelet.started.filter((n) => attempts.some((j) => j.metadata.name === n)).length, 2, 'one pod per attempt');
     const conditions = Object.fromEntries(status.conditions.map((c) => [c.type, c.status]));
     assert.equal(conditions['Degraded'], 'True');
     assert.equal(conditions['Failed'], 'True');

@@ -6,7 +6,7 @@ type Job = {
   spec: {
     backoffLimit?: number;
     podFailurePolicy?: { rules: { action: string; onExitCodes?: { values: number[] } }[] };
-    template: { spec: { containers: { name: string; args: string[]; env?: { name: string; value: string }[] }[] } };
+    template: { spec: { containers: { name: string; command?: string[]; args: string[]; env?: { name: string; value: string }[] }[] } };
   };
   status?: { active?: number; succeeded?: number; failed?: number; startTime?: string; completionTime?: string; conditions?: { type: string; status: string; reason: string; message: string }[] };
 };
@@ -18,12 +18,17 @@ export interface FakeKubelet {
 }
 
 /**
- * Runs each Job's container as a local process of `command` (the image is this machine's
- * build of lth), with the Job controller's rules: restartPolicy Never, a new pod per failure up
- * to backoffLimit, and podFailurePolicy's FailJob on exit codes. Reports pod and Job status to
- * the fake API server.
+ * Runs each Job's container as a local process: its `command` names a program of the image (this
+ * machine's build of lth, by the names the image puts on PATH), with the Job controller's rules:
+ * restartPolicy Never, a new pod per failure up to backoffLimit, and podFailurePolicy's FailJob
+ * on exit codes. A command the image does not have fails the container with exit code 127, as a
+ * shell would. Reports pod and Job status to the fake API server.
  */
-export function startFakeKubelet(api: FakeApiServer, command: { command: string; args: string[] }, options: { failPod?: (job: Job) => boolean; env?: NodeJS.ProcessEnv } = {}): FakeKubelet {
+export function startFakeKubelet(
+  api: FakeApiServer,
+  image: Record<string, { command: string; args: string[] }>,
+  options: { failPod?: (job: Job) => boolean; env?: NodeJS.ProcessEnv } = {},
+): FakeKubelet {
   const running = new Map<string, ChildProcess>();
   const started: string[] = [];
   let stopped = false;
@@ -42,7 +47,11 @@ export function startFakeKubelet(api: FakeApiServer, command: { command: string;
     started.push(job.metadata.name);
     const fail = options.failPod?.(job);
     const env = { ...process.env, ...options.env, ...Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value])) };
-    const child = fail ? spawn(process.execPath, ['-e', 'process.exit(1)']) : spawn(command.command, [...command.args, ...container.args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const program = image[container.command?.[0] ?? ''];
+    const child =
+      fail || !program
+        ? spawn(process.execPath, ['-e', `process.exit(${program ? 1 : 127})`])
+        : spawn(program.command, [...program.args, ...(container.command?.slice(1) ?? []), ...container.args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     running.set(job.metadata.name, child);
@@ -57,7 +66,7 @@ export function startFakeKubelet(api: FakeApiServer, command: { command: string;
       const failed = (now.status?.failed ?? 0) + 1;
       const failJob = job.spec.podFailurePolicy?.rules.some((r) => r.action === 'FailJob' && r.onExitCodes?.values.includes(code ?? -1));
       const lastLine = stderr.trim().split('\n').pop() ?? '';
-      if (failJob) return setJobStatus(now, { active: 0, failed, conditions: [{ type: 'Failed', status: 'True', reason: 'PodFailurePolicy', message: `container round exited with code ${code}: ${lastLine}` }] });
+      if (failJob) return setJobStatus(now, { active: 0, failed, conditions: [{ type: 'Failed', status: 'True', reason: 'PodFailurePolicy', message: `container ${container.name} exited with code ${code}: ${lastLine}` }] });
       if (failed > (job.spec.backoffLimit ?? 6)) return setJobStatus(now, { active: 0, failed, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] });
       setJobStatus(now, { active: 0, failed });
     });

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { campaignCrd, parseCampaign, validateCampaign } from '@lth/core';
+import { parseCampaign, validateCampaign } from '@lth/core';
+import { campaignCrd } from '@lth/kube-core';
 
 const ROOT = resolve(__dirname, '../../..');
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ControllerMetrics } from '@lth/controller';
+import { CampaignMetrics } from '@lth/metrics';
 import { createServiceMetrics } from '@lth/services';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -13,7 +13,7 @@ test('docs/monitoring.md lists exactly the lth_ metrics the code registers, with
   const registered = new Map<string, string>();
   const store = { bytesRead: 0, bytesWritten: 0, digestFailures: 0 };
   const registries = [
-    new ControllerMetrics().registry,
+    new CampaignMetrics().registry,
     createServiceMetrics({ service: 'finetune', backend: () => 'cpu', store, finetune: { steps: 0, images: 0, imagesPerSecond: 0 }, data: { bytesStreamed: 0 }, tensors: true }).registry,
   ];
   for (const r of registries) for (const m of await r.getMetricsAsJSON()) if (m.name.startsWith('lth_')) registered.set(m.name, String(m.type));

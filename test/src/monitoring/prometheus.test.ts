@@ -4,7 +4,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
+import { meanOverReplicates, winningSparsity, type ScoredRound } from '@lth/core';
 import { CACHE_DIR, CLI, freePort, tempDir, TINY_CAMPAIGN } from '../integration/harness';
+
+type CampaignResultsJson = { experiments: { rounds: ScoredRound[] }[] };
 
 const ROOT = resolve(__dirname, '../../..');
 let dir: string;
@@ -42,9 +45,9 @@ before(async () => {
   let out = '';
   run.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   run.stderr!.on('data', () => undefined);
-  await waitFor('the metrics addresses', async () => out.includes('controller metrics:'), 60_000);
+  await waitFor('the metrics addresses', async () => out.includes('campaign metrics:'), 60_000);
   for (const m of out.matchAll(/(data|pruning|evaluation|finetune-\d+) 127\.0\.0\.1:\d+ \(metrics (127\.0\.0\.1:\d+)\)/g)) targets.push({ job: `lth-${m[1]!.replace(/-\d+$/, '')}`, address: m[2]! });
-  targets.push({ job: 'lth-controller', address: /controller metrics: http:\/\/([0-9.:]+)\/metrics/.exec(out)![1]! });
+  targets.push({ job: 'lth-controller', address: /campaign metrics: http:\/\/([0-9.:]+)\/metrics/.exec(out)![1]! });
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
   const byJob = new Map<string, string[]>();
@@ -90,13 +93,23 @@ test('every panel query of the Grafana dashboard returns data once the campaign 
   assert.ok(dashboard.uid);
   assert.deepEqual(dashboard.templating.list.map((v) => v.name), ['datasource', 'namespace', 'campaign']);
   const substitute = (expr: string) => expr.replaceAll('$namespace', '.*').replaceAll('$campaign', 'tiny');
+  // The winning sparsity is absent, not 0, while no pruned round matches (on the mean over
+  // replicates): the core's rule, computed here from results.json.
+  const results = JSON.parse(await readFile(join(dir, 'out', 'results.json'), 'utf8')) as CampaignResultsJson;
+  const winning = winningSparsity(meanOverReplicates(results.experiments.map((e) => e.rounds)));
   for (const panel of dashboard.panels) {
     assert.ok(panel.datasource?.uid, `${panel.title} has no datasource`);
     for (const t of panel.targets) {
       const result = await query(substitute(t.expr));
+      if (t.expr.includes('lth_winning_sparsity_ratio') && winning === null) {
+        assert.equal(result.length, 0, `panel "${panel.title}": no winning ticket, yet ${t.expr} has data`);
+        continue;
+      }
       assert.ok(result.length > 0, `panel "${panel.title}": ${t.expr} returned nothing`);
     }
   }
+  const series = await query('lth_winning_sparsity_ratio{campaign="tiny"}');
+  if (winning !== null) assert.ok(Math.abs(Number(series[0]!.value[1]) - winning) < 1e-9);
   const accuracy = await query('lth_round_test_accuracy_ratio{campaign="tiny"}');
   assert.deepEqual([...new Set(accuracy.map((s) => s.metric['round']))].sort(), ['0', '1', '2']);
   const done = await query('lth_experiments{campaign="tiny",state="Succeeded"}');

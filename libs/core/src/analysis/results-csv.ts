@@ -16,7 +16,7 @@ export function resultsToCsv(results: CampaignResults): string {
   const lines = [COLUMNS.join(',')];
   for (const e of results.experiments) {
     for (const r of e.rounds) {
-      const matching = e.baselineAccuracy === null ? '' : isMatching(r, e.baselineAccuracy);
+      const matching = e.denseAccuracy === null ? '' : isMatching(r, e.denseAccuracy);
       lines.push(
         [e.id, e.model, e.pretraining, e.task, e.seed, e.rewind, r.round, r.sparsity, r.density, r.remainingWeights,
           r.testAccuracy, r.testLoss, r.trainSeconds, matching, r.maskDigest, r.weightsDigest].map(cell).join(','),

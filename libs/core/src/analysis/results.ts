@@ -1,4 +1,9 @@
-/** The shape of results.json. Other tools read these names: change them only with a version bump. */
+/**
+ * A campaign's results. results.json is this shape with one published difference: the dense
+ * accuracy (round 0's test accuracy) is written as `baselineAccuracy` there (see
+ * resultsJson); the code calls it `denseAccuracy` everywhere. Other tools read these names:
+ * change them only with a version bump.
+ */
 export interface RoundResult {
   round: number;
   sparsity: number;
@@ -18,7 +23,7 @@ export interface ExperimentResult {
   task: string;
   seed: number;
   rewind: string;
-  baselineAccuracy: number | null;
+  denseAccuracy: number | null;
   winningSparsity: number | null;
   rounds: RoundResult[];
 }
@@ -27,4 +32,15 @@ export interface CampaignResults {
   campaign: string;
   backend: string;
   experiments: ExperimentResult[];
+}
+
+/** results.json: the published field names (`baselineAccuracy` for the dense accuracy). */
+export function resultsJson(results: CampaignResults): string {
+  const experiments = results.experiments.map(({ denseAccuracy, winningSparsity, rounds, ...identity }) => ({
+    ...identity,
+    rounds,
+    baselineAccuracy: denseAccuracy,
+    winningSparsity,
+  }));
+  return JSON.stringify({ ...results, experiments }, null, 2) + '\n';
 }

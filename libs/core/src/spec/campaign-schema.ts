@@ -152,6 +152,8 @@ export const campaignSchema = z
     evaluation: evaluationSchema.default(() => evaluationSchema.parse({})),
     /** Experiments run at the same time; 0 means one per core (locally) or the controller's default (cluster). */
     parallelism: z.number().int().min(0).max(1024).default(0),
+    /** Attempts per task (a pre-training or a round) before its experiments fail; bad input is never retried. */
+    attempts: z.number().int().min(1).max(10).default(2),
     cluster: clusterSchema.optional(),
   })
   .strict()

@@ -12,21 +12,27 @@ import {
 } from './campaign-schema';
 
 /** How θ_p of one model is obtained. Its id names the pre-trained weights in the store. */
-export interface PretrainingPlan {
+export interface Pretraining {
   id: string;
   name: string;
   model: string;
   source: PretrainingSpec;
+  /** How a trained θ_p is scored on its dataset's test split (the campaign's; not part of the id). */
+  evaluationBatchSize: number;
 }
 
-/** One IMP trajectory: everything a round needs to know, and nothing else. */
+/**
+ * One IMP trajectory: everything a round needs to know, and nothing else. How many rounds a
+ * campaign asks for is not part of it (open_lth keeps levels out of the hash): asking for more
+ * rounds continues the same experiment.
+ */
 export interface ExperimentSettings {
   model: string;
-  pretraining: PretrainingPlan;
+  pretraining: Pretraining;
   task: string;
+  /** The replicate: every random choice of the experiment derives from it. */
   seed: number;
   rewind: 'pretrained' | 'init';
-  rounds: number;
   pruning: PruningSpec;
   finetune: TrainingSpec;
   evaluation: EvaluationSpec;
@@ -54,8 +60,9 @@ function pretrainingIdentity(model: string, source: PretrainingSpec): unknown {
   }
 }
 
-export function planPretraining(model: string, source: PretrainingSpec): PretrainingPlan {
-  return { id: settingsId(pretrainingIdentity(model, source)), name: source.name, model, source };
+export function resolvePretraining(model: string, source: PretrainingSpec, evaluation: EvaluationSpec): Pretraining {
+  const id = settingsId(pretrainingIdentity(model, source));
+  return { id, name: source.name, model, source, evaluationBatchSize: evaluation.batchSize };
 }
 
 /** The canonical settings that identify an experiment (labels and defaults left out). */
@@ -66,14 +73,14 @@ export function experimentIdentity(s: ExperimentSettings): unknown {
     task: s.task,
     seed: s.seed,
     rewind: s.rewind === 'pretrained' ? undefined : s.rewind,
-    rounds: s.rounds,
     pruning: withoutDefaults(s.pruning, PRUNING_DEFAULTS),
     finetune: withoutDefaults(s.finetune, TRAINING_DEFAULTS),
     evaluation: withoutDefaults(s.evaluation, EVALUATION_DEFAULTS),
   };
 }
 
-export function resolveRounds(spec: CampaignSpec): number {
+/** The last round a campaign asks for (round 0 is dense, so it runs this many pruning rounds). */
+export function lastRound(spec: CampaignSpec): number {
   if (spec.imp.rounds !== undefined) return spec.imp.rounds;
   if (spec.imp.targetSparsity !== undefined) return roundsToReach(spec.imp.targetSparsity, spec.imp.pruning.rate);
   return DEFAULT_ROUNDS;
@@ -84,12 +91,11 @@ export function resolveRounds(spec: CampaignSpec): number {
  * the model it declares, so it pairs with that model alone.
  */
 export function expandCampaign(spec: CampaignSpec): Experiment[] {
-  const rounds = resolveRounds(spec);
   const experiments: Experiment[] = [];
   for (const model of spec.models) {
     for (const source of spec.pretrainings) {
       if (source.kind === 'file' && source.model !== model) continue;
-      const pretraining = planPretraining(model, source);
+      const pretraining = resolvePretraining(model, source, spec.evaluation);
       for (const task of spec.tasks) {
         for (const seed of spec.seeds) {
           const settings: ExperimentSettings = {
@@ -98,7 +104,6 @@ export function expandCampaign(spec: CampaignSpec): Experiment[] {
             task,
             seed,
             rewind: spec.imp.rewind,
-            rounds,
             pruning: spec.imp.pruning,
             finetune: spec.finetune,
             evaluation: spec.evaluation,
@@ -112,8 +117,8 @@ export function expandCampaign(spec: CampaignSpec): Experiment[] {
 }
 
 /** The distinct pre-trainings a campaign needs, in first-use order. */
-export function pretrainingsOf(experiments: readonly Experiment[]): PretrainingPlan[] {
-  const byId = new Map<string, PretrainingPlan>();
+export function pretrainingsOf(experiments: readonly Experiment[]): Pretraining[] {
+  const byId = new Map<string, Pretraining>();
   for (const e of experiments) byId.set(e.settings.pretraining.id, e.settings.pretraining);
   return [...byId.values()];
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CampaignSpecError, parseCampaign } from './parse-campaign';
-import { expandCampaign } from './expand-campaign';
+import { expandCampaign, lastRound } from './expand-campaign';
 import { checkKnownNames } from './known-names';
 
 const minimal = `
@@ -27,7 +27,8 @@ test('a minimal campaign gets the paper defaults', () => {
   assert.equal(spec.imp.pruning.rate, 0.2);
   assert.equal(spec.imp.pruning.strategy, 'global');
   assert.deepEqual(spec.seeds, [0]);
-  assert.equal(expandCampaign(spec)[0]!.settings.rounds, 19);
+  assert.equal(lastRound(spec), 19);
+  assert.equal(spec.attempts, 2);
 });
 
 test('errors name the path of every wrong field', () => {
@@ -66,6 +67,12 @@ test('experiment ids ignore defaults and key order, and change with real setting
   const c = expandCampaign(parseCampaign(minimal + 'imp: { pruning: { rate: 0.1 } }\n'))[0]!.id;
   assert.equal(a, b);
   assert.notEqual(a, c);
+  // How far IMP runs is not what an experiment is: more rounds continue the same experiment.
+  const longer = expandCampaign(parseCampaign(minimal + 'imp: { rounds: 25 }\n'))[0]!.id;
+  const byTarget = expandCampaign(parseCampaign(minimal + 'imp: { targetSparsity: 0.5 }\n'))[0]!.id;
+  assert.deepEqual([longer, byTarget], [a, a]);
+  // Neither is how it is run.
+  assert.equal(expandCampaign(parseCampaign(minimal + 'parallelism: 3\nattempts: 5\n'))[0]!.id, a);
   assert.match(a, /^[0-9a-f]{16}$/);
 });
 
@@ -84,5 +91,5 @@ imp: { targetSparsity: 0.9 }
   const experiments = expandCampaign(spec);
   assert.equal(experiments.length, (2 * 2 + 1) * 2 * 3);
   assert.equal(new Set(experiments.map((e) => e.id)).size, experiments.length);
-  assert.equal(experiments[0]!.settings.rounds, 11); // 1 - 0.8^11 = 0.914
+  assert.equal(lastRound(spec), 11); // 1 - 0.8^11 = 0.914
 });

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// The Kubernetes controller process: Campaign custom resources -> task Jobs. The kubeconfig comes
+// from KUBECONFIG, ~/.kube/config or the pod's service account.
+import { hostname } from 'node:os';
+import { Command, InvalidArgumentError as UsageError } from 'commander';
+import { DEFAULT_JOB_SETTINGS, type JobDefaults } from '@lth/kube-core';
+import { CampaignController, k8s } from '@lth/kube-controller';
+import { createLogger } from '@lth/grpc-kit';
+import { startMetricsServer } from '@lth/metrics';
+import { ArtifactStore, defaultStoreRoot } from '@lth/store';
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError('must be a whole number');
+  return n;
+}
+
+function jobDefaults(value: string): Partial<JobDefaults> {
+  try {
+    return JSON.parse(value) as Partial<JobDefaults>;
+  } catch (e) {
+    throw new UsageError(`is not JSON: ${(e as Error).message}`);
+  }
+}
+
+const program = new Command('lth-controller')
+  .description('run the Kubernetes controller: Campaign custom resources -> task Jobs')
+  .option('--namespace <ns>', 'namespace to watch (default: $POD_NAMESPACE or the kubeconfig context)')
+  .option('--store <dir>', 'artifact store, mounted at the same path in task Jobs (default: $LTH_STORE or .lth/store)')
+  .option('--parallelism <n>', 'task Jobs per campaign when its spec says 0', count, 4)
+  .option('--global-limit <n>', 'task Jobs at once across campaigns', count, 64)
+  .option(
+    '--job-defaults <json>',
+    'task Job settings: image, serviceAccount, nodeSelector, tolerations, resources, activeDeadlineSeconds, ttlSecondsAfterFinished, storeClaim, storeMount, services',
+    jobDefaults,
+  )
+  .option('--identity <id>', 'leader-election identity (default: $POD_NAME)')
+  .option('--resync-ms <ms>', 'how often every campaign is reconciled anyway', count, 5000)
+  .option('--metrics <host:port>', 'serve Prometheus metrics on GET /metrics at this address')
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+
+async function main(): Promise<void> {
+  const flags = program.parse().opts();
+  const log = createLogger('lth-controller');
+  const store = new ArtifactStore(flags['store'] ?? defaultStoreRoot());
+  const kubeConfig = new (k8s().KubeConfig)();
+  kubeConfig.loadFromDefault();
+  const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
+  const namespace = flags['namespace'] ?? process.env['POD_NAMESPACE'] ?? context?.namespace ?? 'default';
+  const identity = flags['identity'] ?? process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`;
+  const controller = new CampaignController({
+    kubeConfig,
+    namespace,
+    store,
+    jobDefaults: { ...DEFAULT_JOB_SETTINGS, storePath: store.root, ...flags['jobDefaults'] },
+    defaultParallelism: flags['parallelism'],
+    globalLimit: flags['globalLimit'],
+    identity,
+    log,
+    resyncMs: flags['resyncMs'],
+  });
+  await controller.start();
+  const metrics = flags['metrics'] ? await startMetricsServer(controller.metrics.registry, flags['metrics']) : undefined;
+  log.info({ namespace, identity, metrics: metrics?.address }, 'controller started');
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  log.info('stopping');
+  await controller.stop();
+  await metrics?.close();
+  // Open watch connections and keep-alive sockets would hold the process: a server exits.
+  process.exit(0);
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`lth-controller: ${e.message}\n`);
+  process.exit(1);
+});

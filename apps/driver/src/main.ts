@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// The driver: what a task Job runs (and the local runner's child processes): one pre-training or
+// one IMP round against the four services. Events go to stdout as JSON lines; the exit code says
+// done (0), failed (1) or bad input (2, never retried).
+import { Command, InvalidArgumentError as UsageError } from 'commander';
+import { DRIVER_EXIT, type DriverTask } from '@lth/core';
+import { connect, exitCodeOf, runTask, type DriverEvent } from '@lth/driver';
+import { ArtifactStore } from '@lth/store';
+
+function roundNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError('must be a whole number');
+  return n;
+}
+
+const program = new Command('lth-driver')
+  .description('run one pre-training or IMP round against the services')
+  .option('--pretraining <digest>', 'the pre-training (its settings in the store)')
+  .option('--experiment <digest>', 'the experiment (its settings in the store)')
+  .option('--round <n>', 'the round of the experiment', roundNumber)
+  .requiredOption('--store <dir>', 'artifact store')
+  .requiredOption('--data <address>', 'data service')
+  .requiredOption('--pruning <address>', 'pruning service')
+  .requiredOption('--finetune <address>', 'fine-tuning service')
+  .requiredOption('--evaluation <address>', 'evaluation service')
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : DRIVER_EXIT.badInput));
+
+async function main(): Promise<number> {
+  const flags = program.parse().opts();
+  let task: DriverTask;
+  if (flags['pretraining'] && !flags['experiment']) task = { kind: 'pretraining', pretrainingDigest: flags['pretraining'] };
+  else if (flags['experiment'] && flags['round'] !== undefined && !flags['pretraining']) {
+    task = { kind: 'round', experimentDigest: flags['experiment'], round: flags['round'] };
+  } else {
+    process.stderr.write('lth-driver: give --pretraining DIGEST, or --experiment DIGEST with --round N\n');
+    return DRIVER_EXIT.badInput;
+  }
+  const clients = connect({ data: flags['data'], pruning: flags['pruning'], finetune: flags['finetune'], evaluation: flags['evaluation'] });
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGTERM', onSignal);
+  const emit = (e: DriverEvent) => process.stdout.write(JSON.stringify(e) + '\n');
+  try {
+    await runTask(task, { store: new ArtifactStore(flags['store']), clients, emit, signal: abort.signal });
+    return DRIVER_EXIT.done;
+  } catch (e) {
+    const err = e as Error & { details?: string };
+    process.stderr.write(`lth-driver: ${err.details ?? err.message}\n`);
+    return exitCodeOf(e);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    clients.close();
+  }
+}
+
+void main().then((code) => (process.exitCode = code));

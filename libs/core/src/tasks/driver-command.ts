@@ -1,0 +1,43 @@
+/**
+ * The driver's command line and exit codes: the one definition that the local runner (child
+ * processes), the Job manifests and the driver itself (apps/driver) share.
+ */
+
+/** What a driver process is asked to run: settings are named by digest in the shared store. */
+export type DriverTask = { kind: 'pretraining'; pretrainingDigest: string } | { kind: 'round'; experimentDigest: string; round: number };
+
+export interface ServiceAddresses {
+  data: string;
+  pruning: string;
+  finetune: string;
+  evaluation: string;
+}
+
+export const DRIVER_EXIT = {
+  done: 0,
+  /** Anything retrying may fix: a service that went away, a node that died. */
+  failed: 1,
+  /** Input the driver will never accept (a Job's podFailurePolicy fails the Job at once on it). */
+  badInput: 2,
+} as const;
+
+/** The driver's arguments for a task, after the program name. */
+export function driverArgs(task: DriverTask, services: ServiceAddresses, storeRoot: string): string[] {
+  const taskArgs =
+    task.kind === 'pretraining'
+      ? ['--pretraining', task.pretrainingDigest]
+      : ['--experiment', task.experimentDigest, '--round', String(task.round)];
+  return [
+    ...taskArgs,
+    '--store',
+    storeRoot,
+    '--data',
+    services.data,
+    '--pruning',
+    services.pruning,
+    '--finetune',
+    services.finetune,
+    '--evaluation',
+    services.evaluation,
+  ];
+}

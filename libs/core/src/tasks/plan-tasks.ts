@@ -1,0 +1,108 @@
+import type { Experiment, Pretraining } from '../spec/expand-campaign';
+import { describeTask, taskKey, type Task } from './task';
+
+/** What an executor has seen of one task's attempts (a child process or a Job each). */
+export interface TaskAttempts {
+  /** Attempts started so far: 1 after the first start. */
+  started: number;
+  /** The latest attempt is still running. */
+  running: boolean;
+  /** Why the latest attempt failed; `permanent` when retrying cannot help (bad input). */
+  failure?: { message: string; permanent: boolean };
+}
+
+/** What the artifact store says is finished. */
+export interface StoreProgress {
+  pretrainingsDone: ReadonlySet<string>;
+  /** experiment id -> finished rounds (rounds 0..n-1 done means n). */
+  roundsDone: ReadonlyMap<string, number>;
+}
+
+export interface PlanInput {
+  experiments: readonly Experiment[];
+  /** The last round the campaign asks for. */
+  lastRound: number;
+  progress: StoreProgress;
+  /** By task key. */
+  attempts: ReadonlyMap<string, TaskAttempts>;
+  maxAttempts: number;
+  /** Tasks of this campaign at once. */
+  parallelism: number;
+  /** Tasks that may start across campaigns (a cluster-wide limit less what runs); no limit when unset. */
+  globalFree?: number;
+}
+
+export type ExperimentState = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+
+export interface ExperimentProgress {
+  experiment: Experiment;
+  state: ExperimentState;
+  roundsDone: number;
+  message: string;
+}
+
+export interface TaskPlan {
+  /** Tasks to start now, in order, within the limits, each with its attempt number (1, 2, ...). */
+  start: { task: Task; attempt: number }[];
+  running: number;
+  experiments: ExperimentProgress[];
+  /** Pre-trainings whose attempts are used up: their experiments fail. */
+  failedPretrainings: { pretraining: Pretraining; message: string }[];
+}
+
+/** Whether a failed task gets another attempt. */
+export function mayRetry(attempts: TaskAttempts, maxAttempts: number): boolean {
+  return !attempts.failure?.permanent && attempts.started < maxAttempts;
+}
+
+/**
+ * The one planner of both executors (the local runner and the Kubernetes controller): what
+ * runs next. A pre-training comes before its experiments, round n after round n-1 (a round is
+ * done when its record is in the store); a failed task is retried until its attempts are used
+ * up, never after bad input; at most `parallelism` tasks of a campaign run at once, and no more
+ * than `globalFree` start. Pure and level-triggered: the same inputs give the same plan.
+ */
+export function planTasks(input: PlanInput): TaskPlan {
+  const { progress, attempts, maxAttempts } = input;
+  const candidates: { task: Task; attempt: number }[] = [];
+  let running = 0;
+  const consider = (task: Task): { state: 'running' | 'failed' | 'waiting'; message: string } => {
+    const seen = attempts.get(taskKey(task));
+    if (seen?.running) {
+      running++;
+      return { state: 'running', message: '' };
+    }
+    if (seen?.failure && !mayRetry(seen, maxAttempts)) return { state: 'failed', message: seen.failure.message };
+    candidates.push({ task, attempt: (seen?.started ?? 0) + 1 });
+    const retrying = seen?.failure ? `attempt ${seen.started} failed (${seen.failure.message}); retrying` : '';
+    return { state: 'waiting', message: retrying };
+  };
+
+  const failedPretrainings = new Map<string, { pretraining: Pretraining; message: string }>();
+  const pretrainings = new Map<string, Pretraining>();
+  for (const e of input.experiments) pretrainings.set(e.settings.pretraining.id, e.settings.pretraining);
+  for (const pretraining of pretrainings.values()) {
+    if (progress.pretrainingsDone.has(pretraining.id)) continue;
+    const task: Task = { kind: 'pretraining', pretraining };
+    const seen = consider(task);
+    if (seen.state === 'failed') failedPretrainings.set(pretraining.id, { pretraining, message: `${describeTask(task)} failed: ${seen.message}` });
+  }
+
+  const total = input.lastRound + 1;
+  const experiments = input.experiments.map((experiment): ExperimentProgress => {
+    const done = Math.min(progress.roundsDone.get(experiment.id) ?? 0, total);
+    const pretraining = experiment.settings.pretraining;
+    if (done >= total) return { experiment, state: 'Succeeded', roundsDone: done, message: '' };
+    const failure = failedPretrainings.get(pretraining.id);
+    if (failure) return { experiment, state: 'Failed', roundsDone: done, message: failure.message };
+    if (!progress.pretrainingsDone.has(pretraining.id)) {
+      return { experiment, state: 'Pending', roundsDone: done, message: `waiting for pre-training ${pretraining.name}` };
+    }
+    const seen = consider({ kind: 'round', experiment, round: done });
+    if (seen.state === 'failed') return { experiment, state: 'Failed', roundsDone: done, message: `round ${done} failed: ${seen.message}` };
+    return { experiment, state: seen.state === 'running' ? 'Running' : 'Pending', roundsDone: done, message: seen.message };
+  });
+
+  const free = Math.max(0, Math.min(input.parallelism - running, input.globalFree ?? Infinity));
+  return { start: candidates.slice(0, free), running, experiments, failedPretrainings: [...failedPretrainings.values()] };
+}

@@ -1,0 +1,19 @@
+import type { PretrainingRecord, RoundRecord } from './records';
+
+export type DriverPhase = 'pretraining' | 'prune' | 'finetune' | 'evaluate';
+
+/** What a driver reports while it works (JSON lines on its stdout). */
+export type DriverEvent =
+  | { type: 'phase'; phase: DriverPhase }
+  | { type: 'progress'; step: number; totalSteps: number; loss: number; imagesPerSecond: number }
+  | { type: 'pretraining-finished'; record: PretrainingRecord }
+  | { type: 'round-finished'; record: RoundRecord };
+
+export function parseDriverEvent(line: string): DriverEvent | undefined {
+  try {
+    const v = JSON.parse(line) as DriverEvent;
+    return v && typeof v === 'object' && typeof v.type === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,46 @@
+/** What a finished pre-training leaves in the store, under ref `refs.pretraining(id)`. */
+export interface PretrainingRecord {
+  pretrainingId: string;
+  /** θ_p; empty for a campaign that starts from random init. */
+  weightsDigest: string;
+  trainSeconds: number;
+  /** Accuracy on the pre-training dataset's test split, when it was trained here. */
+  testAccuracy: number | null;
+  backend: string;
+}
+
+/**
+ * What a finished IMP round leaves in the store, under ref `refs.round(experiment, n)`: what the
+ * round *is*. Round n >= 1 starts by pruning round n-1's fine-tuned weights under round n-1's
+ * mask; the mask it produces is the mask it trains under. Nothing here describes round n+1, so
+ * asking for more rounds later continues from any finished round.
+ */
+export interface RoundRecord {
+  experimentId: string;
+  round: number;
+  /** The mask this round produced and trained under; empty for the dense round 0. */
+  maskDigest: string;
+  /** The weights that mask was pruned from (round n-1's fine-tuned weights); empty for round 0. */
+  prunedFromDigest: string;
+  /** Of the prunable weights, under maskDigest. */
+  sparsity: number;
+  density: number;
+  remainingWeights: number;
+  prunableWeights: number;
+  /** The fine-tuned weights. */
+  weightsDigest: string;
+  testAccuracy: number;
+  testLoss: number;
+  trainSeconds: number;
+  backend: string;
+}
+
+/**
+ * The store's names for finished work. `v2`: records before it carried the next round's mask
+ * and experiment ids that hashed the round count; a store written before is not read (its
+ * rounds are recomputed), never mixed in.
+ */
+export const refs = {
+  pretraining: (pretrainingId: string) => `v2/pretrainings/${pretrainingId}`,
+  round: (experimentId: string, round: number) => `v2/experiments/${experimentId}/rounds/${round}`,
+};

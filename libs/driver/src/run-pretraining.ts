@@ -1,0 +1,51 @@
+import type { Pretraining } from '@lth/core';
+import { putWeights } from '@lth/store';
+import type { DriverDeps } from './driver-deps';
+import { readLayersModelWeights } from './import-layers-model';
+import { refs, type PretrainingRecord } from './records';
+import { evaluate, fineTune } from './service-calls';
+
+async function produce(pretraining: Pretraining, deps: DriverDeps): Promise<PretrainingRecord> {
+  const { source } = pretraining;
+  const none = { pretrainingId: pretraining.id, trainSeconds: 0, testAccuracy: null, backend: 'none' };
+  switch (source.kind) {
+    case 'supervised': {
+      const trained = await fineTune(deps, {
+        model: pretraining.model,
+        dataset: source.dataset,
+        initWeightsDigest: '',
+        maskDigest: '',
+        seed: source.seed,
+        freshHead: false,
+        training: source.training,
+      });
+      const scored = await evaluate(deps, {
+        model: pretraining.model,
+        dataset: source.dataset,
+        weightsDigest: trained.weightsDigest,
+        maskDigest: '',
+        evaluation: { split: 'test', batchSize: pretraining.evaluationBatchSize, maxExamples: 0 },
+      });
+      return { ...none, ...trained, testAccuracy: scored.accuracy };
+    }
+    case 'file':
+      return { ...none, weightsDigest: await putWeights(deps.store, await readLayersModelWeights(source.path)) };
+    case 'none':
+      return { ...none, weightsDigest: '' };
+  }
+}
+
+/**
+ * Produces θ_p (idempotent: a pre-training already in the store is returned as it is).
+ * Supervised pre-trainings train on their dataset from the seed; file ones import a TF.js model.
+ */
+export async function runPretraining(pretraining: Pretraining, deps: DriverDeps): Promise<PretrainingRecord> {
+  const { store } = deps;
+  const existing = await store.getRef(refs.pretraining(pretraining.id));
+  if (existing) return store.getJson<PretrainingRecord>(existing);
+  deps.emit({ type: 'phase', phase: 'pretraining' });
+  const record = await produce(pretraining, deps);
+  await store.setRef(refs.pretraining(pretraining.id), await store.putJson(record));
+  deps.emit({ type: 'pretraining-finished', record });
+  return record;
+}

@@ -1,0 +1,95 @@
+import { countPrunable, FailedPreconditionError, type Experiment } from '@lth/core';
+import { getWeightSpecs } from '@lth/store';
+import type { DriverDeps } from './driver-deps';
+import { refs, type PretrainingRecord, type RoundRecord } from './records';
+import { evaluate, fineTune, prune } from './service-calls';
+
+async function required<T>(deps: DriverDeps, ref: string, missing: string): Promise<T> {
+  const digest = await deps.store.getRef(ref);
+  if (!digest) throw new FailedPreconditionError(missing);
+  return deps.store.getJson<T>(digest);
+}
+
+type MaskOfRound = Pick<RoundRecord, 'maskDigest' | 'prunedFromDigest' | 'sparsity' | 'density' | 'remainingWeights'> & {
+  prunableWeights?: number;
+};
+
+/** Round n >= 1 prunes round n-1's fine-tuned weights; round 0 is dense. */
+async function maskOf(experiment: Experiment, round: number, deps: DriverDeps): Promise<MaskOfRound> {
+  if (round === 0) return { maskDigest: '', prunedFromDigest: '', sparsity: 0, density: 1, remainingWeights: 0 };
+  const previous = await required<RoundRecord>(
+    deps,
+    refs.round(experiment.id, round - 1),
+    `round ${round - 1} of experiment ${experiment.id} has not finished`,
+  );
+  deps.emit({ type: 'phase', phase: 'prune' });
+  const pruned = await prune(deps, {
+    weightsDigest: previous.weightsDigest,
+    maskDigest: previous.maskDigest,
+    pruning: experiment.settings.pruning,
+  });
+  return {
+    maskDigest: pruned.maskDigest,
+    prunedFromDigest: previous.weightsDigest,
+    sparsity: pruned.sparsity,
+    density: pruned.prunableWeights ? pruned.remainingWeights / pruned.prunableWeights : 1,
+    remainingWeights: pruned.remainingWeights,
+    prunableWeights: pruned.prunableWeights,
+  };
+}
+
+/**
+ * One IMP round of an experiment: prune (from round 1) -> fine-tune the ticket (survivors
+ * rewound to θ_p, or to the seed's init) -> evaluate. The record is written last, so a killed
+ * round leaves nothing that looks finished, and a finished round is never run again.
+ */
+export async function runRound(experiment: Experiment, round: number, deps: DriverDeps): Promise<RoundRecord> {
+  const { store } = deps;
+  const s = experiment.settings;
+  const existing = await store.getRef(refs.round(experiment.id, round));
+  if (existing) return store.getJson<RoundRecord>(existing);
+  if (!Number.isInteger(round) || round < 0) throw new FailedPreconditionError(`round ${round} is not a round number`);
+  const pretrained = await required<PretrainingRecord>(
+    deps,
+    refs.pretraining(s.pretraining.id),
+    `pre-training ${s.pretraining.name} (${s.pretraining.id}) has not finished`,
+  );
+  const mask = await maskOf(experiment, round, deps);
+  const rewindTo = s.rewind === 'pretrained' ? pretrained.weightsDigest : '';
+
+  deps.emit({ type: 'phase', phase: 'finetune' });
+  const trained = await fineTune(deps, {
+    model: s.model,
+    dataset: s.task,
+    initWeightsDigest: rewindTo,
+    maskDigest: mask.maskDigest,
+    seed: s.seed,
+    freshHead: rewindTo !== '',
+    training: s.finetune,
+  });
+
+  deps.emit({ type: 'phase', phase: 'evaluate' });
+  const scored = await evaluate(deps, {
+    model: s.model,
+    dataset: s.task,
+    weightsDigest: trained.weightsDigest,
+    maskDigest: mask.maskDigest,
+    evaluation: s.evaluation,
+  });
+  const prunable = mask.prunableWeights ?? countPrunable(await getWeightSpecs(store, trained.weightsDigest), s.pruning);
+  const record: RoundRecord = {
+    experimentId: experiment.id,
+    round,
+    ...mask,
+    remainingWeights: round === 0 ? prunable : mask.remainingWeights,
+    prunableWeights: prunable,
+    weightsDigest: trained.weightsDigest,
+    testAccuracy: scored.accuracy,
+    testLoss: scored.loss,
+    trainSeconds: trained.trainSeconds,
+    backend: trained.backend,
+  };
+  await store.setRef(refs.round(experiment.id, round), await store.putJson(record));
+  deps.emit({ type: 'round-finished', record });
+  return record;
+}

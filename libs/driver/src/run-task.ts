@@ -1,0 +1,26 @@
+import { DRIVER_EXIT, InvalidArgumentError, type DriverTask, type Experiment, type Pretraining } from '@lth/core';
+import { checkDigest } from '@lth/store';
+import { kindOfStatus } from '@lth/grpc-kit';
+import type { DriverDeps } from './driver-deps';
+import { runPretraining } from './run-pretraining';
+import { runRound } from './run-round';
+
+/** Runs one task whose settings the store holds by digest. */
+export async function runTask(task: DriverTask, deps: DriverDeps): Promise<void> {
+  if (task.kind === 'pretraining') {
+    const pretraining = await deps.store.getJson<Pretraining>(checkDigest(task.pretrainingDigest, '--pretraining'));
+    await runPretraining(pretraining, deps);
+  } else {
+    if (!Number.isInteger(task.round) || task.round < 0) throw new InvalidArgumentError(`--round must be a round number, not ${task.round}`);
+    const experiment = await deps.store.getJson<Experiment>(checkDigest(task.experimentDigest, '--experiment'));
+    await runRound(experiment, task.round, deps);
+  }
+}
+
+/** The driver's exit code for an error: bad input (retrying cannot help) or a failure. */
+export function exitCodeOf(error: unknown): number {
+  const e = error as { kind?: string; code?: number };
+  const kind = e.kind ?? (typeof e.code === 'number' ? kindOfStatus(e.code) : 'internal');
+  const bad = kind === 'invalid-argument' || kind === 'failed-precondition' || kind === 'not-found';
+  return bad ? DRIVER_EXIT.badInput : DRIVER_EXIT.failed;
+}

@@ -1,0 +1,77 @@
+import type { Experiment, PruningSpec, TrainingSpec } from '@lth/core';
+import { callUnary, DEADLINES, deadlineIn, Metadata, pruningV1, splitEnum, type finetuneV1 } from '@lth/grpc-kit';
+import type { DriverDeps } from './driver-deps';
+
+export interface Trained {
+  weightsDigest: string;
+  trainSeconds: number;
+  backend: string;
+}
+
+export interface FineTuneInput {
+  model: string;
+  dataset: string;
+  /** Empty: every weight from the seed. */
+  initWeightsDigest: string;
+  /** Empty: dense. */
+  maskDigest: string;
+  seed: number;
+  freshHead: boolean;
+  training: TrainingSpec;
+}
+
+/** Fine-tunes through the service, forwarding its progress; resolves with the trained weights. */
+export async function fineTune(deps: DriverDeps, input: FineTuneInput): Promise<Trained> {
+  const { clients, emit, signal } = deps;
+  const { training, ...request } = input;
+  const { optimizer, ...schedule } = training;
+  const call = clients.finetune.fineTune({ ...request, ...schedule, optimizer }, new Metadata(), {
+    deadline: deadlineIn(DEADLINES.fineTune),
+  });
+  const cancel = () => call.cancel();
+  signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    for await (const message of call) {
+      const event = (message as finetuneV1.FineTuneResponse).event;
+      if (event?.$case === 'progress') emit({ type: 'progress', ...event.value });
+      if (event?.$case === 'result') {
+        const { weightsDigest, trainSeconds, backend } = event.value;
+        return { weightsDigest, trainSeconds, backend };
+      }
+    }
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+  }
+  throw new Error('fine-tuning ended without a result');
+}
+
+export interface EvaluateInput {
+  model: string;
+  dataset: string;
+  weightsDigest: string;
+  maskDigest: string;
+  evaluation: Experiment['settings']['evaluation'];
+}
+
+export function evaluate(deps: DriverDeps, input: EvaluateInput) {
+  const { clients } = deps;
+  const { evaluation, ...request } = input;
+  return callUnary(
+    clients.evaluation,
+    clients.evaluation.evaluate,
+    { ...request, ...evaluation, split: splitEnum(evaluation.split) },
+    DEADLINES.evaluate,
+  );
+}
+
+function policyToProto(p: PruningSpec): pruningV1.PruningPolicy {
+  const strategy =
+    p.strategy === 'layerwise' ? pruningV1.Strategy.STRATEGY_LAYERWISE_MAGNITUDE : pruningV1.Strategy.STRATEGY_GLOBAL_MAGNITUDE;
+  return { ...p, strategy };
+}
+
+export function prune(deps: DriverDeps, input: { weightsDigest: string; maskDigest: string; pruning: PruningSpec }) {
+  const { clients } = deps;
+  const request = { weightsDigest: input.weightsDigest, maskDigest: input.maskDigest, policy: policyToProto(input.pruning) };
+  return callUnary(clients.pruning, clients.pruning.prune, request, DEADLINES.prune);
+}

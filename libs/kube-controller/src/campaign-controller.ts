@@ -1,0 +1,315 @@
+import {
+  CampaignSpecError,
+  describeTask,
+  expandCampaign,
+  lastRound,
+  mayRetry,
+  planTasks,
+  validateCampaign,
+  type Task,
+} from '@lth/core';
+import {
+  attemptsOfJobs,
+  CAMPAIGN_GROUP,
+  CAMPAIGN_PLURAL,
+  CAMPAIGN_VERSION,
+  campaignStatus,
+  EVENT_REASON,
+  invalidStatus,
+  jobState,
+  LABELS,
+  taskJob,
+  type CampaignRef,
+  type CampaignStatus,
+  type JobDefaults,
+} from '@lth/kube-core';
+import { readStoreProgress } from '@lth/driver';
+import type { ArtifactStore } from '@lth/store';
+import type { Logger } from '@lth/grpc-kit';
+import { CampaignMetrics } from '@lth/metrics';
+import { k8s, type K8s } from './k8s';
+import { startLeaderElection } from './leader-election';
+import { WorkQueue } from './work-queue';
+
+export interface CampaignObject extends K8s.KubernetesObject {
+  spec?: unknown;
+  status?: CampaignStatus;
+}
+
+export interface CampaignControllerOptions {
+  kubeConfig: K8s.KubeConfig;
+  namespace: string;
+  store: ArtifactStore;
+  jobDefaults: JobDefaults;
+  /** Task Jobs of one campaign at once when its spec says 0. */
+  defaultParallelism: number;
+  /** Task Jobs at once across all campaigns. */
+  globalLimit: number;
+  identity: string;
+  log: Logger;
+  leaseName?: string;
+  /** Periodic resync: catches store changes no watch event announces. */
+  resyncMs?: number;
+}
+
+const conflict = (e: unknown) => (e as { code?: number }).code === 409;
+
+/**
+ * The Kubernetes executor of the planner (kubebuilder's shape): informers on Campaigns and on
+ * the Jobs it owns only enqueue `namespace/name`; reconcile(key) reads the campaign, the store
+ * and its Jobs, asks the planner (the same pure function `lth run` uses) what runs next, creates
+ * those Jobs under deterministic names, computes the status (pure) and writes it only when it
+ * changed. Only the Lease holder reconciles.
+ */
+export class CampaignController {
+  private readonly custom: K8s.CustomObjectsApi;
+  private readonly batch: K8s.BatchV1Api;
+  private readonly core: K8s.CoreV1Api;
+  private readonly queue = new WorkQueue();
+  private campaigns!: K8s.Informer<CampaignObject> & K8s.ObjectCache<CampaignObject>;
+  private jobs!: K8s.Informer<K8s.V1Job> & K8s.ObjectCache<K8s.V1Job>;
+  private election?: ReturnType<typeof startLeaderElection>;
+  private resync?: NodeJS.Timeout;
+  private workers: Promise<void>[] = [];
+  private stopping = false;
+  /** Jobs already counted as finished (by uid), so each counts once. */
+  private readonly countedJobs = new Set<string>();
+  readonly metrics: CampaignMetrics;
+
+  constructor(private readonly o: CampaignControllerOptions) {
+    this.custom = o.kubeConfig.makeApiClient(k8s().CustomObjectsApi);
+    this.batch = o.kubeConfig.makeApiClient(k8s().BatchV1Api);
+    this.core = o.kubeConfig.makeApiClient(k8s().CoreV1Api);
+    this.metrics = new CampaignMetrics({ queueDepth: () => this.queue.depth, leader: () => this.leading });
+  }
+
+  get leading(): boolean {
+    return this.election?.isLeader() ?? false;
+  }
+
+  async start(): Promise<void> {
+    const { kubeConfig, namespace } = this.o;
+    this.campaigns = k8s().makeInformer<CampaignObject>(
+      kubeConfig,
+      `/apis/${CAMPAIGN_GROUP}/${CAMPAIGN_VERSION}/namespaces/${namespace}/${CAMPAIGN_PLURAL}`,
+      () => this.custom.listNamespacedCustomObject({ group: CAMPAIGN_GROUP, version: CAMPAIGN_VERSION, namespace, plural: CAMPAIGN_PLURAL }),
+    );
+    const jobSelector = 'app.kubernetes.io/managed-by=lth-controller';
+    this.jobs = k8s().makeInformer<K8s.V1Job>(
+      kubeConfig,
+      `/apis/batch/v1/namespaces/${namespace}/jobs`,
+      () => this.batch.listNamespacedJob({ namespace, labelSelector: jobSelector }),
+      jobSelector,
+    );
+    const enqueueCampaign = (c: CampaignObject) => this.queue.add(`${c.metadata?.namespace}/${c.metadata?.name}`);
+    const enqueueOwner = (j: K8s.V1Job) => {
+      const campaign = j.metadata?.labels?.[LABELS.campaign];
+      if (campaign) this.queue.add(`${j.metadata?.namespace}/${campaign}`);
+    };
+    this.campaigns.on('add', enqueueCampaign);
+    this.campaigns.on('update', enqueueCampaign);
+    this.jobs.on('add', enqueueOwner);
+    this.jobs.on('update', enqueueOwner);
+    this.jobs.on('delete', enqueueOwner);
+    for (const inf of [this.campaigns, this.jobs] as K8s.Informer<K8s.KubernetesObject>[]) {
+      inf.on('error', (err: unknown) => {
+        if (this.stopping) return;
+        this.o.log.warn({ error: (err as Error)?.message ?? String(err) }, 'watch failed; restarting');
+        setTimeout(() => {
+          if (!this.stopping) void inf.start().catch(() => undefined);
+        }, 1000).unref();
+      });
+    }
+    await Promise.all([this.campaigns.start(), this.jobs.start()]);
+    this.election = startLeaderElection({
+      api: kubeConfig.makeApiClient(k8s().CoordinationV1Api),
+      namespace,
+      name: this.o.leaseName ?? 'lth-controller',
+      identity: this.o.identity,
+      onStartedLeading: () => {
+        this.o.log.info({ identity: this.o.identity }, 'became leader');
+        for (const c of this.campaigns.list()) enqueueCampaign(c);
+      },
+      onStoppedLeading: () => this.o.log.info({ identity: this.o.identity }, 'not the leader'),
+    });
+    this.resync = setInterval(() => {
+      if (this.leading) for (const c of this.campaigns.list()) enqueueCampaign(c);
+    }, this.o.resyncMs ?? 5000);
+    this.workers = [this.work()];
+  }
+
+  private async work(): Promise<void> {
+    for (let key = await this.queue.next(); key; key = await this.queue.next()) {
+      const started = performance.now();
+      try {
+        if (this.leading) {
+          this.metrics.reconciles.inc();
+          await this.reconcile(key);
+          this.metrics.reconcileDuration.observe((performance.now() - started) / 1000);
+        }
+        this.queue.forget(key);
+      } catch (e) {
+        this.metrics.reconcileErrors.inc();
+        this.o.log.warn({ key, err: e }, 'reconcile failed; retrying');
+        this.queue.retry(key);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  /** Level-triggered: reads everything it needs, so running it twice changes nothing. */
+  async reconcile(key: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const campaign = this.campaigns.get(name, namespace);
+    if (!campaign) return; // deleted: owner references take its Jobs with it
+    const generation = campaign.metadata?.generation ?? 0;
+    const now = new Date().toISOString();
+    let spec;
+    try {
+      spec = validateCampaign(campaign.spec);
+    } catch (e) {
+      if (!(e instanceof CampaignSpecError)) throw e;
+      const status = invalidStatus(campaign.status, generation, e.issues, now);
+      this.metrics.setCampaignPhase(name, status.phase);
+      // Write first: an Event goes out only when the status changed, so it is not repeated.
+      if (await this.writeStatus(campaign, status)) {
+        await this.event(campaign, 'Warning', EVENT_REASON.InvalidSpec, status.conditions.find((c) => c.type === 'Failed')!.message);
+      }
+      return;
+    }
+    const experiments = expandCampaign(spec);
+    const last = lastRound(spec);
+    const { progress, rounds } = await readStoreProgress(this.o.store, experiments, last);
+    const uid = campaign.metadata!.uid!;
+    const owned = this.jobs.list(namespace).filter((j) => j.metadata?.ownerReferences?.some((r) => r.uid === uid));
+    const attempts = attemptsOfJobs(owned);
+    const activeEverywhere = this.jobs.list().filter((j) => jobState(j).state === 'active').length;
+    const plan = planTasks({
+      experiments,
+      lastRound: last,
+      progress,
+      attempts,
+      maxAttempts: spec.attempts,
+      parallelism: spec.parallelism || this.o.defaultParallelism,
+      globalFree: this.o.globalLimit - activeEverywhere,
+    });
+    this.countFinishedJobs(name, owned, spec.attempts);
+    const ref = { name, namespace, uid };
+    for (const { task, attempt } of plan.start) await this.createJob(campaign, ref, task, attempt, spec.cluster);
+    const status = campaignStatus({ previous: campaign.status, generation, experiments: plan.experiments, rounds, lastRound: last, now });
+    this.metrics.setCampaignPhase(name, status.phase);
+    for (const e of plan.experiments) {
+      this.metrics.setExperimentState(name, e.experiment, e.state);
+      for (const r of rounds.get(e.experiment.id) ?? []) this.metrics.recordRound(name, e.experiment, r);
+    }
+    if (await this.writeStatus(campaign, status)) await this.announce(campaign, campaign.status, status);
+  }
+
+  private async createJob(campaign: CampaignObject, ref: CampaignRef, task: Task, attempt: number, overrides: object | undefined): Promise<void> {
+    const settingsDigest = await this.o.store.putJson(task.kind === 'round' ? task.experiment : task.pretraining);
+    const body = taskJob({ campaign: ref, task, attempt, settingsDigest, defaults: this.o.jobDefaults, overrides }) as K8s.V1Job;
+    body.metadata!.annotations = { 'lth.dev/created-by': this.o.identity };
+    try {
+      await this.batch.createNamespacedJob({ namespace: ref.namespace, body });
+      this.metrics.jobsCreated.inc();
+      this.metrics.roundsStarted.inc({ campaign: ref.name });
+      const what = `${describeTask(task)}, attempt ${attempt}`;
+      await this.event(campaign, 'Normal', EVENT_REASON.RoundStarted, `${what}: Job ${body.metadata!.name}`);
+    } catch (e) {
+      if (!conflict(e)) throw e; // AlreadyExists: someone (an earlier us) created it
+    }
+  }
+
+  /** Failed attempts and task durations, from each finished Job once. */
+  private countFinishedJobs(campaign: string, jobs: readonly K8s.V1Job[], maxAttempts: number): void {
+    for (const job of jobs) {
+      const uid = job.metadata?.uid;
+      const { state, permanent } = jobState(job);
+      if (!uid || state === 'active' || this.countedJobs.has(uid)) continue;
+      this.countedJobs.add(uid);
+      const { startTime, completionTime } = job.status ?? {};
+      if (startTime && completionTime) {
+        this.metrics.roundDuration.observe({ campaign }, (new Date(completionTime).getTime() - new Date(startTime).getTime()) / 1000);
+      }
+      if (state === 'failed') {
+        this.metrics.roundsFailed.inc({ campaign });
+        const attempt = Number(job.metadata?.labels?.[LABELS.attempt] ?? 1);
+        if (mayRetry({ started: attempt, running: false, failure: { message: '', permanent } }, maxAttempts)) {
+          this.metrics.roundsRetried.inc({ campaign });
+        }
+      }
+    }
+  }
+
+  /** Events and counters for rounds that finished and experiments that failed since the last status. */
+  private async announce(campaign: CampaignObject, before: CampaignStatus | undefined, after: CampaignStatus): Promise<void> {
+    const name = campaign.metadata!.name!;
+    const prev = new Map((before?.experiments ?? []).map((e) => [e.id, e]));
+    for (const e of after.experiments) {
+      const p = prev.get(e.id);
+      if (e.roundsDone > (p?.roundsDone ?? 0)) {
+        if (p) this.metrics.roundsSucceeded.inc({ campaign: name }, e.roundsDone - p.roundsDone);
+        const accuracy = e.testAccuracy?.toFixed(4) ?? '-';
+        const message = `experiment ${e.id}: ${e.roundsDone}/${e.rounds} rounds, sparsity ${(e.sparsity * 100).toFixed(2)}%, test accuracy ${accuracy}`;
+        await this.event(campaign, 'Normal', EVENT_REASON.RoundFinished, message);
+      }
+      if (e.state === 'Failed' && p?.state !== 'Failed') {
+        await this.event(campaign, 'Warning', EVENT_REASON.RoundFailed, `experiment ${e.id}: ${e.message}`);
+      }
+    }
+  }
+
+  /** Writes status only when it changed; false when nothing was written. */
+  private async writeStatus(campaign: CampaignObject, status: CampaignStatus): Promise<boolean> {
+    if (JSON.stringify(campaign.status) === JSON.stringify(status)) return false;
+    const meta = campaign.metadata!;
+    await this.custom.replaceNamespacedCustomObjectStatus({
+      group: CAMPAIGN_GROUP,
+      version: CAMPAIGN_VERSION,
+      namespace: meta.namespace!,
+      plural: CAMPAIGN_PLURAL,
+      name: meta.name!,
+      body: { ...campaign, status },
+    });
+    return true;
+  }
+
+  private async event(campaign: CampaignObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const meta = campaign.metadata!;
+    const at = new Date();
+    try {
+      await this.core.createNamespacedEvent({
+        namespace: meta.namespace!,
+        body: {
+          metadata: { generateName: `${meta.name}.`, namespace: meta.namespace },
+          involvedObject: {
+            apiVersion: `${CAMPAIGN_GROUP}/${CAMPAIGN_VERSION}`,
+            kind: 'Campaign',
+            name: meta.name,
+            namespace: meta.namespace,
+            uid: meta.uid,
+          },
+          type,
+          reason,
+          message,
+          source: { component: 'lth-controller' },
+          firstTimestamp: at,
+          lastTimestamp: at,
+          count: 1,
+        },
+      });
+    } catch (e) {
+      this.o.log.warn({ err: e, reason }, 'could not record an event');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.resync) clearInterval(this.resync);
+    this.queue.close();
+    await this.election?.stop();
+    await Promise.all([this.campaigns?.stop(), this.jobs?.stop()]);
+    await Promise.all(this.workers);
+  }
+}

@@ -1,0 +1,25 @@
+export { campaignOpenApiSchema } from './campaign-openapi';
+export { campaignCrd, CAMPAIGN_GROUP, CAMPAIGN_VERSION, CAMPAIGN_PLURAL, CAMPAIGN_KIND } from './campaign-crd';
+export { CONDITION, REASON, EVENT_REASON, setCondition, type Condition, type ConditionType } from './conditions';
+export {
+  campaignStatus,
+  invalidStatus,
+  type CampaignStatus,
+  type CampaignStatusInput,
+  type ExperimentStatus,
+} from './campaign-status';
+export {
+  taskJob,
+  jobName,
+  jobState,
+  attemptsOfJobs,
+  DEFAULT_JOB_SETTINGS,
+  DRIVER_PROGRAM,
+  DRIVER_CONTAINER,
+  LABELS,
+  type JobDefaults,
+  type JobView,
+  type JobState,
+  type CampaignRef,
+  type TaskJobInput,
+} from './task-job';

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { expandCampaign, parseCampaign, pretrainingsOf, taskKey, type Task } from '@lth/core';
+import { attemptsOfJobs, DEFAULT_JOB_SETTINGS, jobName, LABELS, taskJob, type JobView } from './task-job';
+
+const spec = parseCampaign(`
+name: a-rather-long-campaign-name-that-goes-on-and-on
+models: [lenet-300-100]
+pretrainings: [{ name: sup, kind: supervised, dataset: fashion-mnist }]
+tasks: [mnist, fashion-mnist]
+seeds: [0, 1]
+imp: { rounds: 2 }
+`);
+const experiments = expandCampaign(spec);
+const round = (i: number, r: number): Task => ({ kind: 'round', experiment: experiments[i]!, round: r });
+
+test('job names are deterministic DNS labels short enough for pod names, one per attempt', () => {
+  const names = experiments.flatMap((_, i) => [jobName(spec.name, round(i, 12), 1), jobName(spec.name, round(i, 12), 2)]);
+  for (const n of names) assert.match(n, /^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$/);
+  assert.equal(new Set(names).size, names.length);
+  assert.equal(jobName(spec.name, round(0, 12), 1), names[0]);
+});
+
+test('campaigns that share a long name prefix never share a Job name', () => {
+  const other = `${spec.name}-and-on-again`;
+  assert.notEqual(jobName(spec.name, round(0, 1), 1), jobName(other, round(0, 1), 1));
+});
+
+interface JobShape {
+  metadata: { labels: Record<string, string>; ownerReferences: { uid: string }[] };
+  spec: {
+    backoffLimit: number;
+    podFailurePolicy: { rules: { onExitCodes?: { containerName: string; values: number[] } }[] };
+    template: { spec: { restartPolicy: string; containers: { name: string; image: string; command: string[]; args: string[]; volumeMounts: { mountPath: string }[] }[] } };
+  };
+}
+
+test('a task Job runs the driver once per attempt, fails fast on bad input, and is labelled', () => {
+  const job = taskJob({
+    campaign: { name: spec.name, namespace: 'lth', uid: 'u-1' },
+    task: round(0, 1),
+    attempt: 2,
+    settingsDigest: 'sha256:' + 'a'.repeat(64),
+    defaults: DEFAULT_JOB_SETTINGS,
+    overrides: { image: 'mine:1' },
+  }) as unknown as JobShape;
+  assert.equal(job.metadata.labels[LABELS.experiment], experiments[0]!.id);
+  assert.equal(job.metadata.labels[LABELS.round], '1');
+  assert.equal(job.metadata.labels[LABELS.attempt], '2');
+  assert.equal(job.metadata.ownerReferences[0]!.uid, 'u-1');
+  assert.equal(job.spec.backoffLimit, 0, 'the planner counts attempts, not the Job');
+  const pod = job.spec.template.spec;
+  const container = pod.containers[0]!;
+  assert.equal(pod.restartPolicy, 'Never');
+  assert.equal(container.image, 'mine:1');
+  assert.deepEqual(container.command, ['lth-driver']);
+  assert.deepEqual(container.args.slice(0, 4), ['--experiment', 'sha256:' + 'a'.repeat(64), '--round', '1']);
+  const failJob = job.spec.podFailurePolicy.rules[1]!.onExitCodes!;
+  assert.deepEqual([failJob.containerName, failJob.values], [container.name, [2]]);
+  assert.equal(container.volumeMounts[0]!.mountPath, '/var/lib/lth');
+});
+
+const view = (task: Task, attempt: number, condition?: { type: string; reason?: string }): JobView => {
+  const labels: Record<string, string> = { [LABELS.attempt]: String(attempt) };
+  if (task.kind === 'round') Object.assign(labels, { [LABELS.experiment]: task.experiment.id, [LABELS.round]: String(task.round) });
+  else labels[LABELS.pretraining] = task.pretraining.id;
+  return { metadata: { name: `j${attempt}`, labels }, status: { conditions: condition ? [{ ...condition, status: 'True' }] : [] } };
+};
+
+test('Jobs become the planner attempts: the latest attempt counts; bad input is permanent', () => {
+  const pre: Task = { kind: 'pretraining', pretraining: pretrainingsOf(experiments)[0]! };
+  const attempts = attemptsOfJobs([
+    view(round(0, 1), 1, { type: 'Failed', reason: 'BackoffLimitExceeded' }),
+    view(round(0, 1), 2),
+    view(round(1, 0), 1, { type: 'Failed', reason: 'PodFailurePolicy' }),
+    view(pre, 1, { type: 'Complete' }),
+  ]);
+  assert.deepEqual(attempts.get(taskKey(round(0, 1))), { started: 2, running: true });
+  assert.deepEqual(attempts.get(taskKey(round(1, 0)))?.failure?.permanent, true);
+  const late = attempts.get(taskKey(pre))!;
+  assert.equal(late.running, false);
+  assert.match(late.failure!.message, /completed but the store has no record/);
+  assert.equal(late.failure!.permanent, false);
+});

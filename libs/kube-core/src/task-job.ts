@@ -1,0 +1,239 @@
+import {
+  DRIVER_EXIT,
+  driverArgs,
+  settingsId,
+  taskKey,
+  type ClusterSpec,
+  type ServiceAddresses,
+  type Task,
+  type TaskAttempts,
+} from '@lth/core';
+import { CAMPAIGN_GROUP, CAMPAIGN_KIND, CAMPAIGN_VERSION } from './campaign-crd';
+
+/** Cluster-wide defaults for task Jobs (the controller's config); a campaign's `cluster` overrides them. */
+export interface JobDefaults {
+  image: string;
+  serviceAccount: string;
+  nodeSelector: Record<string, string>;
+  tolerations: NonNullable<ClusterSpec['tolerations']>;
+  resources: NonNullable<ClusterSpec['resources']>;
+  activeDeadlineSeconds: number;
+  ttlSecondsAfterFinished: number;
+  storeClaim: string;
+  /** Where the claim is mounted, and the store under it (as in the service pods). */
+  storeMount: string;
+  storePath: string;
+  services: ServiceAddresses;
+}
+
+export const DEFAULT_JOB_SETTINGS: JobDefaults = {
+  image: 'ghcr.io/lth-dev/lth:0.1.0-cpu',
+  serviceAccount: 'lth-round',
+  nodeSelector: {},
+  tolerations: [],
+  resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+  activeDeadlineSeconds: 24 * 3600,
+  ttlSecondsAfterFinished: 7 * 24 * 3600,
+  storeClaim: 'lth-store',
+  storeMount: '/var/lib/lth',
+  storePath: '/var/lib/lth/store',
+  services: {
+    data: 'dns:///lth-data:50051',
+    pruning: 'dns:///lth-pruning:50052',
+    finetune: 'dns:///lth-finetune:50053',
+    evaluation: 'dns:///lth-evaluation:50054',
+  },
+};
+
+export const LABELS = {
+  campaign: `${CAMPAIGN_GROUP}/campaign`,
+  experiment: `${CAMPAIGN_GROUP}/experiment`,
+  round: `${CAMPAIGN_GROUP}/round`,
+  pretraining: `${CAMPAIGN_GROUP}/pretraining`,
+  attempt: `${CAMPAIGN_GROUP}/attempt`,
+} as const;
+
+/** The driver's program in the image (on PATH), the process every task Job runs. */
+export const DRIVER_PROGRAM = 'lth-driver';
+
+/** The container of a task Job: podFailurePolicy and the fake kubelet name it. */
+export const DRIVER_CONTAINER = 'driver';
+
+export interface CampaignRef {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+function shorten(name: string, max: number): string {
+  return name.length <= max ? name : name.slice(0, max).replace(/-+$/, '');
+}
+
+/**
+ * Deterministic, DNS-1123 and at most 52 characters (so pod names derived from it fit in 63).
+ * The hash covers the whole campaign name and task, so campaigns that share a long prefix never
+ * collide; the attempt is part of the name: every attempt is its own Job.
+ */
+export function jobName(campaign: string, task: Task, attempt: number): string {
+  const hash = settingsId({ campaign, task: taskKey(task) }).slice(0, 10);
+  const what = task.kind === 'pretraining' ? 'pre' : `r${task.round}`;
+  return `${shorten(campaign, 24)}-${hash}-${what}-a${attempt}`;
+}
+
+export interface TaskJobInput {
+  campaign: CampaignRef;
+  task: Task;
+  attempt: number;
+  /** The digest of the task's settings (the experiment or the pre-training) in the store. */
+  settingsDigest: string;
+  defaults: JobDefaults;
+  overrides?: ClusterSpec;
+}
+
+/**
+ * The Job that runs one attempt of a task: the driver, with its settings named by digest in the
+ * shared store. The planner counts attempts (one Job each), so the Job itself never retries a
+ * failed pod; evictions and node drains are not the task's fault and get a new pod; bad input
+ * fails the Job at once, and the controller does not retry it.
+ */
+export function taskJob(input: TaskJobInput): Record<string, unknown> {
+  const { campaign, task, attempt, defaults } = input;
+  const overrides = input.overrides ?? {};
+  const labels: Record<string, string> = {
+    'app.kubernetes.io/name': 'lth-driver',
+    'app.kubernetes.io/part-of': 'lth',
+    'app.kubernetes.io/managed-by': 'lth-controller',
+    'app.kubernetes.io/component': task.kind,
+    [LABELS.campaign]: campaign.name,
+    [LABELS.attempt]: String(attempt),
+  };
+  if (task.kind === 'round') {
+    labels[LABELS.experiment] = task.experiment.id;
+    labels[LABELS.round] = String(task.round);
+  } else {
+    labels[LABELS.pretraining] = task.pretraining.id;
+  }
+  const driverTask =
+    task.kind === 'round'
+      ? { kind: 'round' as const, experimentDigest: input.settingsDigest, round: task.round }
+      : { kind: 'pretraining' as const, pretrainingDigest: input.settingsDigest };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: jobName(campaign.name, task, attempt),
+      namespace: campaign.namespace,
+      labels,
+      ownerReferences: [
+        {
+          apiVersion: `${CAMPAIGN_GROUP}/${CAMPAIGN_VERSION}`,
+          kind: CAMPAIGN_KIND,
+          name: campaign.name,
+          uid: campaign.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: defaults.activeDeadlineSeconds,
+      ttlSecondsAfterFinished: defaults.ttlSecondsAfterFinished,
+      podFailurePolicy: {
+        rules: [
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] },
+          {
+            action: 'FailJob',
+            onExitCodes: { containerName: DRIVER_CONTAINER, operator: 'In', values: [DRIVER_EXIT.badInput] },
+          },
+        ],
+      },
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: overrides.serviceAccount ?? defaults.serviceAccount,
+          automountServiceAccountToken: false,
+          nodeSelector: overrides.nodeSelector ?? defaults.nodeSelector,
+          tolerations: overrides.tolerations ?? defaults.tolerations,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            fsGroup: 1000,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: DRIVER_CONTAINER,
+              image: overrides.image ?? defaults.image,
+              command: [DRIVER_PROGRAM],
+              args: driverArgs(driverTask, defaults.services, defaults.storePath),
+              env: [{ name: 'LTH_STORE', value: defaults.storePath }],
+              resources: overrides.resources ?? defaults.resources,
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'store', mountPath: defaults.storeMount }],
+            },
+          ],
+          volumes: [{ name: 'store', persistentVolumeClaim: { claimName: defaults.storeClaim } }],
+        },
+      },
+    },
+  };
+}
+
+/** What the controller reads of a task Job (a structural subset of client-node's V1Job). */
+export interface JobView {
+  metadata?: { name?: string; labels?: Record<string, string> };
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}
+
+export type JobState = 'active' | 'succeeded' | 'failed';
+
+export function jobState(job: JobView): { state: JobState; message: string; permanent: boolean } {
+  const conditions = job.status?.conditions ?? [];
+  const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
+  if (failed) {
+    const message = [failed.reason, failed.message].filter(Boolean).join(': ') || 'its Job failed';
+    // podFailurePolicy's FailJob: the driver's bad-input exit code. Retrying cannot help.
+    return { state: 'failed', message, permanent: failed.reason === 'PodFailurePolicy' };
+  }
+  if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return { state: 'succeeded', message: '', permanent: false };
+  return { state: 'active', message: '', permanent: false };
+}
+
+function taskKeyOfJob(labels: Record<string, string>): string | undefined {
+  const experiment = labels[LABELS.experiment];
+  const round = labels[LABELS.round];
+  if (experiment && round !== undefined) return `round/${experiment}/${round}`;
+  const pretraining = labels[LABELS.pretraining];
+  return pretraining ? `pretraining/${pretraining}` : undefined;
+}
+
+/**
+ * The planner's view of a campaign's Jobs: attempts by task key. A Job that completed while the
+ * store has no record of its task counts as a failed attempt (the next attempt's driver finds the
+ * record if it was only late to appear, and finishes at once).
+ */
+export function attemptsOfJobs(jobs: readonly JobView[]): Map<string, TaskAttempts> {
+  const latest = new Map<string, { attempt: number; job: JobView }>();
+  for (const job of jobs) {
+    const labels = job.metadata?.labels ?? {};
+    const key = taskKeyOfJob(labels);
+    const attempt = Number(labels[LABELS.attempt] ?? 1);
+    if (!key) continue;
+    const seen = latest.get(key);
+    if (!seen || attempt > seen.attempt) latest.set(key, { attempt, job });
+  }
+  const out = new Map<string, TaskAttempts>();
+  for (const [key, { attempt, job }] of latest) {
+    const { state, message, permanent } = jobState(job);
+    if (state === 'active') out.set(key, { started: attempt, running: true });
+    else if (state === 'failed') out.set(key, { started: attempt, running: false, failure: { message, permanent } });
+    else {
+      const late = 'its Job completed but the store has no record of it yet';
+      out.set(key, { started: attempt, running: false, failure: { message: late, permanent: false } });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,12 @@
+import type { Experiment, Pretraining, Task } from '@lth/core';
+import type { DriverPhase, PretrainingRecord, RoundRecord } from '@lth/driver';
+
+/** What a campaign running on this machine tells its watchers (the CLI's progress view, metrics). */
+export type CampaignEvent =
+  | { type: 'task-started'; task: Task; attempt: number }
+  | { type: 'phase'; task: Task; phase: DriverPhase }
+  | { type: 'progress'; task: Task; step: number; totalSteps: number; loss: number; imagesPerSecond: number }
+  | { type: 'pretraining-finished'; pretraining: Pretraining; record: PretrainingRecord; skipped: boolean }
+  | { type: 'round-finished'; experiment: Experiment; record: RoundRecord; skipped: boolean }
+  | { type: 'task-failed'; task: Task; attempt: number; error: string; willRetry: boolean }
+  | { type: 'experiment-failed'; experiment: Experiment; error: string };

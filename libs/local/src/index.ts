@@ -1,0 +1,7 @@
+export { runCampaign, type CampaignRunOptions, type CampaignOutcome } from './run-campaign';
+export type { CampaignEvent } from './campaign-events';
+export { type Executor, PermanentTaskError } from './executor';
+export { ChildProcessExecutor } from './child-process-executor';
+export { startLocalServices, type LocalServices, type LocalServicesOptions } from './local-services';
+export type { Program, Programs } from './program';
+export { observeCampaign } from './campaign-metrics-observer';

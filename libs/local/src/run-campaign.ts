@@ -1,0 +1,137 @@
+import {
+  expandCampaign,
+  lastRound,
+  mayRetry,
+  planTasks,
+  pretrainingsOf,
+  taskKey,
+  type CampaignResults,
+  type CampaignSpec,
+  type DriverTask,
+  type Experiment,
+  type ServiceAddresses,
+  type Task,
+  type TaskAttempts,
+} from '@lth/core';
+import { collectResults, readStoreProgress, refs, type DriverEvent, type PretrainingRecord } from '@lth/driver';
+import type { ArtifactStore } from '@lth/store';
+import type { CampaignEvent } from './campaign-events';
+import { PermanentTaskError, type Executor } from './executor';
+
+export interface CampaignRunOptions {
+  executor: Executor;
+  store: ArtifactStore;
+  /** Service addresses per fine-tuning replica; a task goes to the least busy one. */
+  replicas: ServiceAddresses[];
+  /** Tasks at once. */
+  parallelism: number;
+  /** Attempts per task; the campaign's `attempts` when unset. */
+  maxAttempts?: number;
+  onEvent?: (event: CampaignEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface CampaignOutcome {
+  results: CampaignResults;
+  failed: { experiment: Experiment; error: string }[];
+}
+
+function forward(task: Task, event: DriverEvent, emit: (e: CampaignEvent) => void): void {
+  switch (event.type) {
+    case 'phase':
+      return emit({ type: 'phase', task, phase: event.phase });
+    case 'progress':
+      return emit({ ...event, task });
+    case 'round-finished':
+      if (task.kind === 'round') emit({ type: 'round-finished', experiment: task.experiment, record: event.record, skipped: false });
+      return;
+    case 'pretraining-finished':
+      if (task.kind === 'pretraining') emit({ ...event, pretraining: task.pretraining, skipped: false });
+      return;
+  }
+}
+
+/** Finished work found in the store before the run starts is reported once, as skipped. */
+async function reportFinished(spec: CampaignSpec, store: ArtifactStore, emit: (e: CampaignEvent) => void): Promise<void> {
+  const experiments = expandCampaign(spec);
+  for (const pretraining of pretrainingsOf(experiments)) {
+    const digest = await store.getRef(refs.pretraining(pretraining.id));
+    if (digest) emit({ type: 'pretraining-finished', pretraining, record: await store.getJson<PretrainingRecord>(digest), skipped: true });
+  }
+  const { rounds } = await readStoreProgress(store, experiments, lastRound(spec));
+  for (const experiment of experiments) {
+    for (const record of rounds.get(experiment.id) ?? []) emit({ type: 'round-finished', experiment, record, skipped: true });
+  }
+}
+
+/**
+ * Runs a campaign on this machine: the planner (the same one the Kubernetes controller uses)
+ * says what runs next; each attempt is a driver process. Finished work is found in the store and
+ * skipped, so rerunning a campaign resumes it, and asking for more rounds continues it.
+ */
+export async function runCampaign(spec: CampaignSpec, options: CampaignRunOptions): Promise<CampaignOutcome> {
+  const { store, executor, replicas, signal } = options;
+  const emit = options.onEvent ?? (() => undefined);
+  const maxAttempts = options.maxAttempts ?? spec.attempts;
+  const experiments = expandCampaign(spec);
+  const last = lastRound(spec);
+  const settingsDigest = new Map<string, string>();
+  for (const p of pretrainingsOf(experiments)) settingsDigest.set(p.id, await store.putJson(p));
+  for (const e of experiments) settingsDigest.set(e.id, await store.putJson(e));
+  await reportFinished(spec, store, emit);
+
+  const attempts = new Map<string, TaskAttempts>();
+  const running = new Map<string, Promise<void>>();
+  const busy = replicas.map(() => 0);
+  const isDone = async (task: Task) =>
+    (await store.getRef(task.kind === 'pretraining' ? refs.pretraining(task.pretraining.id) : refs.round(task.experiment.id, task.round))) !== undefined;
+
+  const launch = (task: Task, attempt: number) => {
+    const key = taskKey(task);
+    const replica = busy.indexOf(Math.min(...busy));
+    busy[replica]!++;
+    attempts.set(key, { started: attempt, running: true });
+    emit({ type: 'task-started', task, attempt });
+    const driverTask: DriverTask =
+      task.kind === 'pretraining'
+        ? { kind: 'pretraining', pretrainingDigest: settingsDigest.get(task.pretraining.id)! }
+        : { kind: 'round', experimentDigest: settingsDigest.get(task.experiment.id)!, round: task.round };
+    const fail = (message: string, permanent: boolean) => {
+      const seen: TaskAttempts = { started: attempt, running: false, failure: { message, permanent } };
+      attempts.set(key, seen);
+      emit({ type: 'task-failed', task, attempt, error: message, willRetry: mayRetry(seen, maxAttempts) && !signal?.aborted });
+    };
+    const done = executor
+      .run(driverTask, replicas[replica]!, (event) => forward(task, event, emit), signal)
+      .then(
+        async () => {
+          if (await isDone(task)) attempts.set(key, { started: attempt, running: false });
+          else fail('the driver exited 0 but the store has no record of the task', false);
+        },
+        (e: Error) => fail(e.message, e instanceof PermanentTaskError),
+      )
+      .finally(() => {
+        running.delete(key);
+        busy[replica]!--;
+      });
+    running.set(key, done);
+  };
+
+  const failed = new Map<string, string>();
+  for (;;) {
+    const { progress } = await readStoreProgress(store, experiments, last);
+    const plan = planTasks({ experiments, lastRound: last, progress, attempts, maxAttempts, parallelism: options.parallelism });
+    for (const e of plan.experiments) {
+      if (e.state !== 'Failed' || failed.has(e.experiment.id)) continue;
+      failed.set(e.experiment.id, e.message);
+      emit({ type: 'experiment-failed', experiment: e.experiment, error: e.message });
+    }
+    if (!signal?.aborted) for (const { task, attempt } of plan.start) launch(task, attempt);
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  return {
+    results: await collectResults(spec.name, experiments, last, store),
+    failed: experiments.filter((e) => failed.has(e.id)).map((experiment) => ({ experiment, error: failed.get(experiment.id)! })),
+  };
+}
