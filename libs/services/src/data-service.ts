@@ -27,7 +27,7 @@ export function dataService(registry: DatasetRegistry, options: HandlerOptions, 
         batchSize: req.batchSize,
         shuffle: req.shuffle,
         shardIndex: req.shardIndex,
-        shardCount: req.shardCount || 1,
+        shardCount: req.shardCount,
         maxExamples: req.maxExamples,
       });
       for (const b of batches) {

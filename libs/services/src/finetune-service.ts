@@ -15,15 +15,10 @@ export interface FineTuneStats {
 
 const PROGRESS_EVERY_MS = 1000;
 
+/** The request's optimizer, checked by the campaign schema's rules; the service invents no default. */
 function optimizerFromProto(o: finetuneV1.OptimizerSettings | undefined): OptimizerSpec {
-  const parsed = optimizerSchema.safeParse({
-    learningRate: o?.learningRate || 0.05,
-    momentum: o?.momentum ?? 0.9,
-    weightDecay: o?.weightDecay ?? 0,
-    milestones: o?.milestones ?? [],
-    gamma: o?.gamma || 0.1,
-    warmupSteps: o?.warmupSteps ?? 0,
-  });
+  if (!o) throw new InvalidArgumentError('optimizer is required');
+  const parsed = optimizerSchema.safeParse(o);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
     throw new InvalidArgumentError(`optimizer.${i.path.join('.')}: ${i.message}`);

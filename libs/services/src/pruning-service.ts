@@ -1,14 +1,33 @@
-import { checkMaskFits, InvalidArgumentError, maskStats, pruneByMagnitude, randomMaskLike, type Mask, type MaskStats, type PruningPolicy } from '@lth/core';
+import {
+  checkMaskFits,
+  InvalidArgumentError,
+  maskStats,
+  pruneByMagnitude,
+  pruningSchema,
+  randomMaskLike,
+  type Mask,
+  type MaskStats,
+  type PruningPolicy,
+} from '@lth/core';
 import { checkDigest, getMask, getWeights, putMask, type ArtifactStore } from '@lth/store';
 import { pruningV1, unary, type HandlerOptions, type ServiceBinding } from '@lth/grpc-kit';
 
+const STRATEGIES = new Map<pruningV1.Strategy, PruningPolicy['strategy']>([
+  [pruningV1.Strategy.STRATEGY_GLOBAL_MAGNITUDE, 'global'],
+  [pruningV1.Strategy.STRATEGY_LAYERWISE_MAGNITUDE, 'layerwise'],
+]);
+
+/** The request's policy, checked by the campaign schema's rules; the service invents no default. */
 export function policyFromProto(p: pruningV1.PruningPolicy | undefined): PruningPolicy {
-  return {
-    strategy: p?.strategy === pruningV1.Strategy.STRATEGY_LAYERWISE_MAGNITUDE ? 'layerwise' : 'global',
-    rate: p?.rate || 0.2,
-    excludePatterns: p?.excludePatterns ?? [],
-    pruneStem: p?.pruneStem ?? false,
-  };
+  if (!p) throw new InvalidArgumentError('policy is required');
+  const strategy = STRATEGIES.get(p.strategy);
+  if (!strategy) throw new InvalidArgumentError('policy.strategy must be STRATEGY_GLOBAL_MAGNITUDE or STRATEGY_LAYERWISE_MAGNITUDE');
+  const parsed = pruningSchema.safeParse({ ...p, strategy });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidArgumentError(`policy.${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
 }
 
 function statsToProto(digest: string, s: MaskStats): pruningV1.PruneResponse {
@@ -20,13 +39,6 @@ export function pruningService(store: ArtifactStore, options: HandlerOptions): S
   const implementation: pruningV1.PruningServiceServer = {
     prune: unary('Prune', options, async (req: pruningV1.PruneRequest) => {
       const policy = policyFromProto(req.policy);
-      for (const p of policy.excludePatterns) {
-        try {
-          new RegExp(p);
-        } catch {
-          throw new InvalidArgumentError(`exclude pattern "${p}" is not a valid regular expression`);
-        }
-      }
       const weights = await getWeights(store, checkDigest(req.weightsDigest, 'weights_digest'));
       let current: Mask | undefined;
       if (req.maskDigest) {

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { connect, type ServiceClients } from '@lth/driver';
 import type { LocalServices } from '@lth/local';
 import { createRng, type WeightTensor } from '@lth/core';
-import { callUnary, checkHealth, DEADLINES, GrpcStatus, Metadata, splitEnum, type finetuneV1, type ServiceError } from '@lth/grpc-kit';
+import { callUnary, checkHealth, DEADLINES, GrpcStatus, Metadata, pruningV1, splitEnum, type finetuneV1, type ServiceError } from '@lth/grpc-kit';
 import { ArtifactStore, putWeights } from '@lth/store';
 import { argv, filesUnder, PROGRAMS, startServices, tempDir } from './harness';
 
+const GLOBAL_20 = { strategy: pruningV1.Strategy.STRATEGY_GLOBAL_MAGNITUDE, rate: 0.2, excludePatterns: [], pruneStem: false };
 let storeRoot: string;
 let services: LocalServices;
 let clients: ServiceClients;
@@ -81,16 +82,29 @@ test('bad input gets the right status and a clear message, and writes nothing', 
     expectStatus(GrpcStatus.NOT_FOUND, /artifact sha256:0+ is not in the store/),
   );
   await assert.rejects(
-    callUnary(clients.pruning, clients.pruning.prune, { weightsDigest: '../../etc/passwd', maskDigest: '', policy: undefined }, DEADLINES.prune),
+    callUnary(clients.pruning, clients.pruning.prune, { weightsDigest: '../../etc/passwd', maskDigest: '', policy: GLOBAL_20 }, DEADLINES.prune),
     expectStatus(GrpcStatus.INVALID_ARGUMENT, /weights_digest .* is not a digest/),
   );
   const request: finetuneV1.FineTuneRequest = {
     model: 'lenet-300-100', dataset: 'mnist', initWeightsDigest: wrongWeights, maskDigest: '', seed: 0, freshHead: true,
-    epochs: 1, maxSteps: 2, batchSize: 32, optimizer: undefined, maxExamples: 64,
+    epochs: 1, maxSteps: 2, batchSize: 32, optimizer: { learningRate: 0.05, momentum: 0.9, weightDecay: 0, milestones: [], gamma: 0.1, warmupSteps: 0 }, maxExamples: 64,
   };
   await assert.rejects(drain(clients.finetune.fineTune(request, new Metadata())), expectStatus(GrpcStatus.FAILED_PRECONDITION, /weights do not fit lenet-300-100: fc1\/kernel has shape \[10,3\] but lenet-300-100 needs \[784,300\]; missing fc1\/bias/));
   await assert.rejects(drain(clients.finetune.fineTune({ ...request, model: 'vgg-1000' }, new Metadata())), expectStatus(GrpcStatus.INVALID_ARGUMENT, /unknown model "vgg-1000"/));
   await assert.rejects(drain(clients.finetune.fineTune({ ...request, batchSize: 0 }, new Metadata())), expectStatus(GrpcStatus.INVALID_ARGUMENT, /batch_size/));
+  // A service invents no defaults: what a request leaves out or sets to zero is refused, by name.
+  const optimizer = { ...request.optimizer!, learningRate: 0 };
+  const good = { ...request, initWeightsDigest: '' };
+  await assert.rejects(drain(clients.finetune.fineTune({ ...good, optimizer: undefined }, new Metadata())), expectStatus(GrpcStatus.INVALID_ARGUMENT, /optimizer is required/));
+  await assert.rejects(drain(clients.finetune.fineTune({ ...good, optimizer }, new Metadata())), expectStatus(GrpcStatus.INVALID_ARGUMENT, /optimizer\.learningRate/));
+  const weights = 'sha256:' + '1'.repeat(64);
+  const prune = (policy: Parameters<typeof clients.pruning.prune>[0]['policy']) =>
+    callUnary(clients.pruning, clients.pruning.prune, { weightsDigest: weights, maskDigest: '', policy }, DEADLINES.prune);
+  const policy = GLOBAL_20;
+  await assert.rejects(prune(undefined), expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy is required/));
+  await assert.rejects(prune({ ...policy, rate: 0 }), expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.rate/));
+  await assert.rejects(prune({ ...policy, strategy: pruningV1.Strategy.STRATEGY_UNSPECIFIED }), expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.strategy/));
+  await assert.rejects(prune({ ...policy, excludePatterns: ['(('] }), expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.excludePatterns\.0: is not a valid regular expression/));
   assert.deepEqual(await filesUnder(storeRoot), before, 'a refused call wrote to the store');
 });
 
@@ -110,7 +124,7 @@ test('fine-tune streams progress and ends with a digest; evaluation and pruning 
   const evaluation = await callUnary(clients.evaluation, clients.evaluation.evaluate, { model: 'lenet-300-100', dataset: 'mnist', split: splitEnum('test'), weightsDigest: last.value.weightsDigest, maskDigest: '', batchSize: 500, maxExamples: 0 }, DEADLINES.evaluate);
   assert.equal(evaluation.examples, 2000);
   assert.ok(evaluation.accuracy > 0.6, `accuracy ${evaluation.accuracy} after 20 steps`);
-  const pruned = await callUnary(clients.pruning, clients.pruning.prune, { weightsDigest: last.value.weightsDigest, maskDigest: '', policy: undefined }, DEADLINES.prune);
+  const pruned = await callUnary(clients.pruning, clients.pruning.prune, { weightsDigest: last.value.weightsDigest, maskDigest: '', policy: GLOBAL_20 }, DEADLINES.prune);
   assert.equal(pruned.prunableWeights, 784 * 300 + 300 * 100);
   assert.equal(pruned.remainingWeights, Math.round(pruned.prunableWeights * 0.8));
   const random = await callUnary(clients.pruning, clients.pruning.randomPrune, { referenceMaskDigest: pruned.maskDigest, seed: 1 }, DEADLINES.randomPrune);
