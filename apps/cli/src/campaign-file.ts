@@ -7,7 +7,9 @@ export async function loadCampaign(path: string, extraDatasets: string[] = []): 
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new CampaignSpecError([{ path: '(file)', message: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
+    throw new CampaignSpecError([
+      { path: '(file)', message: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` },
+    ]);
   }
   const spec = parseCampaign(text);
   // Loaded here, not at the top: TF.js takes a while, and the cluster commands never need it.

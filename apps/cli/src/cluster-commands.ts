@@ -20,7 +20,8 @@ const ids = { group: CAMPAIGN_GROUP, version: CAMPAIGN_VERSION, plural: CAMPAIGN
 function apiMessage(e: unknown): string {
   const body = (e as { body?: unknown }).body;
   try {
-    return (typeof body === 'string' ? (JSON.parse(body) as { message: string }) : (body as { message: string })).message;
+    return (typeof body === 'string' ? (JSON.parse(body) as { message: string }) : (body as { message: string }))
+      .message;
   } catch {
     return (e as Error).message;
   }
@@ -32,12 +33,23 @@ export async function submitCommand(file: string, flags: { namespace?: string })
   const document = parseYaml(await readFile(file, 'utf8')) as { name: string };
   const { api, namespace } = client(flags.namespace);
   try {
-    await api.createNamespacedCustomObject({ ...ids, namespace, body: { apiVersion: `${CAMPAIGN_GROUP}/${CAMPAIGN_VERSION}`, kind: CAMPAIGN_KIND, metadata: { name: document.name, namespace }, spec: document } });
+    await api.createNamespacedCustomObject({
+      ...ids,
+      namespace,
+      body: {
+        apiVersion: `${CAMPAIGN_GROUP}/${CAMPAIGN_VERSION}`,
+        kind: CAMPAIGN_KIND,
+        metadata: { name: document.name, namespace },
+        spec: document,
+      },
+    });
   } catch (e) {
     process.stderr.write(`lth submit: ${apiMessage(e)}\n`);
     return 1;
   }
-  process.stdout.write(`campaign ${namespace}/${document.name} submitted; watch it with: kubectl get campaigns -n ${namespace} -w\n`);
+  process.stdout.write(
+    `campaign ${namespace}/${document.name} submitted; watch it with: kubectl get campaigns -n ${namespace} -w\n`,
+  );
   return 0;
 }
 
@@ -51,11 +63,21 @@ export async function statusCommand(name: string | undefined, flags: { namespace
     : ((await api.listNamespacedCustomObject({ ...ids, namespace })) as { items: CampaignObject[] }).items;
   for (const c of items) {
     const s = c.status as CampaignStatus | undefined;
-    process.stdout.write(`${c.metadata?.name}: ${s?.phase ?? 'Pending'}, experiments ${s?.progress ?? '-'}, best winning sparsity ${pct(s?.bestWinningSparsity)}\n`);
-    for (const cond of s?.conditions ?? []) if (cond.status === 'True') process.stdout.write(`  ${cond.type}: ${cond.reason}${cond.message ? ` (${cond.message})` : ''}\n`);
+    const progress = `experiments ${s?.progress ?? '-'}`;
+    const best = `best winning sparsity ${pct(s?.bestWinningSparsity)}`;
+    process.stdout.write(`${c.metadata?.name}: ${s?.phase ?? 'Pending'}, ${progress}, ${best}\n`);
+    for (const cond of s?.conditions ?? []) {
+      if (cond.status === 'True') {
+        process.stdout.write(`  ${cond.type}: ${cond.reason}${cond.message ? ` (${cond.message})` : ''}\n`);
+      }
+    }
     if (name) {
       for (const e of s?.experiments ?? []) {
-        process.stdout.write(`  ${e.id.slice(0, 8)} ${e.model} ${e.pretraining}->${e.task} seed ${e.seed}: ${e.state}, round ${e.roundsDone}/${e.rounds}, sparsity ${pct(e.sparsity)}, acc ${e.testAccuracy?.toFixed(4) ?? '-'}, winning ${pct(e.winningSparsity)}${e.message ? ` (${e.message})` : ''}\n`);
+        const what = `${e.id.slice(0, 8)} ${e.model} ${e.pretraining}->${e.task} seed ${e.seed}`;
+        const accuracy = e.testAccuracy?.toFixed(4) ?? '-';
+        const numbers = `sparsity ${pct(e.sparsity)}, acc ${accuracy}, winning ${pct(e.winningSparsity)}`;
+        const why = e.message ? ` (${e.message})` : '';
+        process.stdout.write(`  ${what}: ${e.state}, round ${e.roundsDone}/${e.rounds}, ${numbers}${why}\n`);
       }
     }
   }
@@ -63,7 +85,10 @@ export async function statusCommand(name: string | undefined, flags: { namespace
 }
 
 /** `lth results NAME --out DIR`: results.json and results.csv from the store, as `lth run` writes them. */
-export async function resultsCommand(name: string, flags: { namespace?: string; out?: string; store?: string }): Promise<number> {
+export async function resultsCommand(
+  name: string,
+  flags: { namespace?: string; out?: string; store?: string },
+): Promise<number> {
   const { api, namespace } = client(flags.namespace);
   const campaign = (await api.getNamespacedCustomObject({ ...ids, namespace, name })) as CampaignObject;
   const spec = validateCampaign(campaign.spec);

@@ -36,7 +36,18 @@ export class ProgressView {
       );
       for (const e of experiments) {
         this.state.set(e.id, { round: 0, sparsity: 0, accuracy: '-', phase: 'waiting' });
-        this.bars.set(e.id, this.multibar.create(1, 0, { label: label(e), round: 0, rounds: lastRound, sparsity: pct(0), accuracy: '-', phase: 'waiting', ips: '' }));
+        this.bars.set(
+          e.id,
+          this.multibar.create(1, 0, {
+            label: label(e),
+            round: 0,
+            rounds: lastRound,
+            sparsity: pct(0),
+            accuracy: '-',
+            phase: 'waiting',
+            ips: '',
+          }),
+        );
       }
     }
   }
@@ -80,21 +91,35 @@ export class ProgressView {
           bar.update({ phase: event.phase, round: event.task.round });
         } else {
           bar.setTotal(event.totalSteps);
-          bar.update(event.step, { ips: `${Math.round(event.imagesPerSecond)} img/s`, phase: `finetune loss ${event.loss.toFixed(3)}` });
+          bar.update(event.step, {
+            ips: `${Math.round(event.imagesPerSecond)} img/s`,
+            phase: `finetune loss ${event.loss.toFixed(3)}`,
+          });
         }
         break;
       }
       case 'round-finished': {
         const r = event.record;
         const how = event.skipped ? ' (done before)' : ` in ${r.trainSeconds.toFixed(1)} s`;
-        const text = `${label(event.experiment)}: round ${r.round}/${this.lastRound} sparsity ${pct(r.sparsity)} test accuracy ${r.testAccuracy.toFixed(4)}${how}`;
+        const scored = `sparsity ${pct(r.sparsity)} test accuracy ${r.testAccuracy.toFixed(4)}`;
+        const text = `${label(event.experiment)}: round ${r.round}/${this.lastRound} ${scored}${how}`;
         const bar = this.bars.get(event.experiment.id);
-        if (bar) bar.update({ round: r.round, sparsity: pct(r.sparsity), accuracy: r.testAccuracy.toFixed(4), phase: 'done', ips: '' });
+        if (bar)
+          bar.update({
+            round: r.round,
+            sparsity: pct(r.sparsity),
+            accuracy: r.testAccuracy.toFixed(4),
+            phase: 'done',
+            ips: '',
+          });
         else this.line(text);
         break;
       }
       case 'task-failed': {
-        const what = event.task.kind === 'round' ? `${label(event.task.experiment)}: round ${event.task.round}` : `pre-training ${event.task.pretraining.name}`;
+        const what =
+          event.task.kind === 'round'
+            ? `${label(event.task.experiment)}: round ${event.task.round}`
+            : `pre-training ${event.task.pretraining.name}`;
         this.line(`${what} failed (attempt ${event.attempt}${event.willRetry ? ', retrying' : ''}): ${event.error}`);
         break;
       }

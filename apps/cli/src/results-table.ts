@@ -4,24 +4,51 @@ const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The final report: per experiment, accuracy against sparsity with matching rounds marked. */
 export function formatResults(results: CampaignResults): string {
   const parts: string[] = [];
   for (const e of results.experiments) {
-    parts.push(`experiment ${e.id}: ${e.model}, pre-training ${e.pretraining} -> ${e.task}, seed ${e.seed}, rewind to ${e.rewind}`);
+    const setting = `pre-training ${e.pretraining} -> ${e.task}, seed ${e.seed}, rewind to ${e.rewind}`;
+    parts.push(`experiment ${e.id}: ${e.model}, ${setting}`);
     const rows = [['round', 'sparsity', 'weights', 'test acc', 'test loss', 'train s', 'matching']];
     for (const r of e.rounds) {
-      rows.push([String(r.round), pct(r.sparsity), String(r.remainingWeights), r.testAccuracy.toFixed(4), r.testLoss.toFixed(4), r.trainSeconds.toFixed(1), r.round === 0 ? 'dense' : e.denseAccuracy !== null && isMatching(r, e.denseAccuracy) ? 'yes' : 'no']);
+      rows.push([
+        String(r.round),
+        pct(r.sparsity),
+        String(r.remainingWeights),
+        r.testAccuracy.toFixed(4),
+        r.testLoss.toFixed(4),
+        r.trainSeconds.toFixed(1),
+        r.round === 0 ? 'dense' : e.denseAccuracy !== null && isMatching(r, e.denseAccuracy) ? 'yes' : 'no',
+      ]);
     }
     parts.push(table(rows));
-    parts.push(`dense accuracy ${e.denseAccuracy?.toFixed(4) ?? '-'}; winning ticket at sparsity ${pct(e.winningSparsity)}`);
+    parts.push(
+      `dense accuracy ${e.denseAccuracy?.toFixed(4) ?? '-'}; winning ticket at sparsity ${pct(e.winningSparsity)}`,
+    );
     parts.push('');
   }
   const summary = [['experiment', 'model', 'pre-training', 'task', 'seed', 'dense acc', 'winning sparsity']];
-  for (const e of results.experiments) summary.push([e.id.slice(0, 8), e.model, e.pretraining, e.task, String(e.seed), e.denseAccuracy?.toFixed(4) ?? '-', pct(e.winningSparsity)]);
+  for (const e of results.experiments)
+    summary.push([
+      e.id.slice(0, 8),
+      e.model,
+      e.pretraining,
+      e.task,
+      String(e.seed),
+      e.denseAccuracy?.toFixed(4) ?? '-',
+      pct(e.winningSparsity),
+    ]);
   parts.push(table(summary));
   return parts.join('\n');
 }

@@ -1,7 +1,21 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expandCampaign, InvalidArgumentError, lastRound, resultsJson, resultsToCsv, type ServiceAddresses } from '@lth/core';
-import { ChildProcessExecutor, observeCampaign, runCampaign, startLocalServices, type CampaignEvent, type LocalServices } from '@lth/local';
+import {
+  expandCampaign,
+  InvalidArgumentError,
+  lastRound,
+  resultsJson,
+  resultsToCsv,
+  type ServiceAddresses,
+} from '@lth/core';
+import {
+  ChildProcessExecutor,
+  observeCampaign,
+  runCampaign,
+  startLocalServices,
+  type CampaignEvent,
+  type LocalServices,
+} from '@lth/local';
 import { CampaignMetrics, startMetricsServer, type MetricsServer } from '@lth/metrics';
 import { ArtifactStore, defaultStoreRoot, writeFileAtomically } from '@lth/store';
 import { loadCampaign } from './campaign-file';
@@ -46,14 +60,25 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   let replicas: ServiceAddresses[];
   const given = [flags.data, flags.pruning, flags.finetune, flags.evaluation];
   if (given.some(Boolean)) {
-    if (!given.every(Boolean)) throw new InvalidArgumentError('give all of --data, --pruning, --finetune and --evaluation, or none');
-    replicas = flags.finetune!.split(',').map((finetune) => ({ data: flags.data!, pruning: flags.pruning!, evaluation: flags.evaluation!, finetune }));
+    if (!given.every(Boolean))
+      throw new InvalidArgumentError('give all of --data, --pruning, --finetune and --evaluation, or none');
+    replicas = flags
+      .finetune!.split(',')
+      .map((finetune) => ({ data: flags.data!, pruning: flags.pruning!, evaluation: flags.evaluation!, finetune }));
   } else {
     const finetuneReplicas = Math.max(1, Math.min(parallelism, experiments.length));
-    log(`starting services on 127.0.0.1 (${finetuneReplicas} fine-tuning replica${finetuneReplicas > 1 ? 's' : ''}) ...`);
-    services = await startLocalServices({ programs, storeRoot, finetuneReplicas, metrics: flags.metricsPort !== undefined });
+    log(
+      `starting services on 127.0.0.1 (${finetuneReplicas} fine-tuning replica${finetuneReplicas > 1 ? 's' : ''}) ...`,
+    );
+    services = await startLocalServices({
+      programs,
+      storeRoot,
+      finetuneReplicas,
+      metrics: flags.metricsPort !== undefined,
+    });
     replicas = services.replicas;
-    log(`services: ${services.processes.map((p) => `${p.name} ${p.address}${p.metrics ? ` (metrics ${p.metrics})` : ''}`).join(', ')}; TF.js backend: ${services.backend}`);
+    const listed = services.processes.map((p) => `${p.name} ${p.address}${p.metrics ? ` (metrics ${p.metrics})` : ''}`);
+    log(`services: ${listed.join(', ')}; TF.js backend: ${services.backend}`);
   }
 
   let metricsServer: MetricsServer | undefined;
@@ -74,7 +99,8 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    log(`campaign ${spec.name}: ${experiments.length} experiment(s), ${lastRound(spec)} pruning rounds each, ${parallelism} at a time; store ${storeRoot}`);
+    const shape = `${experiments.length} experiment(s), ${lastRound(spec)} pruning rounds each`;
+    log(`campaign ${spec.name}: ${shape}, ${parallelism} at a time; store ${storeRoot}`);
     const outcome = await runCampaign(spec, {
       executor: new ChildProcessExecutor(programs.driver, storeRoot),
       store,
@@ -85,7 +111,10 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       signal: stop.signal,
     });
     view?.stop();
-    const results = { ...outcome.results, backend: outcome.results.backend === 'unknown' && services ? services.backend : outcome.results.backend };
+    const results = {
+      ...outcome.results,
+      backend: outcome.results.backend === 'unknown' && services ? services.backend : outcome.results.backend,
+    };
     await writeFileAtomically(join(outDir, 'results.json'), resultsJson(results));
     await writeFileAtomically(join(outDir, 'results.csv'), resultsToCsv(results));
     log('');

@@ -31,7 +31,8 @@ const program = new Command('lth-controller')
   .option('--global-limit <n>', 'task Jobs at once across campaigns', count, 64)
   .option(
     '--job-defaults <json>',
-    'task Job settings: image, serviceAccount, nodeSelector, tolerations, resources, activeDeadlineSeconds, ttlSecondsAfterFinished, storeClaim, storeMount, services',
+    'task Job settings: image, serviceAccount, nodeSelector, tolerations, resources, activeDeadlineSeconds, ' +
+      'ttlSecondsAfterFinished, storeClaim, storeMount, services',
     jobDefaults,
   )
   .option('--identity <id>', 'leader-election identity (default: $POD_NAME)')
@@ -60,7 +61,9 @@ async function main(): Promise<void> {
     resyncMs: flags['resyncMs'],
   });
   await controller.start();
-  const metrics = flags['metrics'] ? await startMetricsServer(controller.metrics.registry, flags['metrics']) : undefined;
+  const metrics = flags['metrics']
+    ? await startMetricsServer(controller.metrics.registry, flags['metrics'])
+    : undefined;
   log.info({ namespace, identity, metrics: metrics?.address }, 'controller started');
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);

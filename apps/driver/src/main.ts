@@ -28,14 +28,20 @@ const program = new Command('lth-driver')
 async function main(): Promise<number> {
   const flags = program.parse().opts();
   let task: DriverTask;
-  if (flags['pretraining'] && !flags['experiment']) task = { kind: 'pretraining', pretrainingDigest: flags['pretraining'] };
+  if (flags['pretraining'] && !flags['experiment'])
+    task = { kind: 'pretraining', pretrainingDigest: flags['pretraining'] };
   else if (flags['experiment'] && flags['round'] !== undefined && !flags['pretraining']) {
     task = { kind: 'round', experimentDigest: flags['experiment'], round: flags['round'] };
   } else {
     process.stderr.write('lth-driver: give --pretraining DIGEST, or --experiment DIGEST with --round N\n');
     return DRIVER_EXIT.badInput;
   }
-  const clients = connect({ data: flags['data'], pruning: flags['pruning'], finetune: flags['finetune'], evaluation: flags['evaluation'] });
+  const clients = connect({
+    data: flags['data'],
+    pruning: flags['pruning'],
+    finetune: flags['finetune'],
+    evaluation: flags['evaluation'],
+  });
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGTERM', onSignal);

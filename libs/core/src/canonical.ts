@@ -48,5 +48,8 @@ function deepEqual(a: unknown, b: unknown): boolean {
 
 /** A short, stable identity for a settings object: sha256 of its canonical JSON, 16 hex digits. */
 export function settingsId(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value ?? {})).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(canonicalJson(value ?? {}))
+    .digest('hex')
+    .slice(0, 16);
 }

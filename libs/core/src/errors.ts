@@ -3,12 +3,7 @@
  * map to a status code or exit code in one place; nothing here knows about either.
  */
 export type ErrorKind =
-  | 'invalid-argument'
-  | 'not-found'
-  | 'failed-precondition'
-  | 'unavailable'
-  | 'cancelled'
-  | 'resource-exhausted';
+  'invalid-argument' | 'not-found' | 'failed-precondition' | 'unavailable' | 'cancelled' | 'resource-exhausted';
 
 export class LthError extends Error {
   constructor(

@@ -1,15 +1,14 @@
 export * from './errors';
 export { createRng, deriveSeed, permutation, type Rng } from './random';
-export { canonicalJson, settingsId, withoutDefaults } from './canonical';
-export { densityAfter, sparsityLadder, roundsToReach, DEFAULT_ROUNDS } from './ladder';
+export { settingsId } from './canonical';
+export { densityAfter } from './ladder';
 export * from './spec/campaign-schema';
-export { parseCampaign, validateCampaign, CampaignSpecError, formatPath, type SpecIssue } from './spec/parse-campaign';
+export { parseCampaign, validateCampaign, CampaignSpecError, type SpecIssue } from './spec/parse-campaign';
 export { checkKnownNames, type KnownNames } from './spec/known-names';
 export {
   expandCampaign,
   pretrainingsOf,
   lastRound,
-  experimentIdentity,
   type Experiment,
   type ExperimentSettings,
   type Pretraining,
@@ -26,12 +25,11 @@ export {
   type ExperimentState,
   type ExperimentProgress,
 } from './tasks/plan-tasks';
-export { type WeightTensor, type MaskTensor, type Mask, sizeOf, countKept } from './pruning/tensors';
-export { isPrunable, countPrunable, type PruningPolicy } from './pruning/policy';
-export { selectKth } from './pruning/select';
-export { denseMask, pruneByMagnitude, checkMaskFits } from './pruning/magnitude';
+export { type WeightTensor, type MaskTensor, type Mask, sizeOf } from './pruning/tensors';
+export { countPrunable, type PruningPolicy } from './pruning/policy';
+export { pruneByMagnitude, checkMaskFits } from './pruning/magnitude';
 export { randomMaskLike } from './pruning/random-prune';
-export { maskStats, maskOverlap, type MaskStats, type LayerSparsity } from './pruning/sparsity';
+export { maskStats, type MaskStats, type LayerSparsity } from './pruning/sparsity';
 export { encodeMask, decodeMask } from './pruning/mask-codec';
 export * from './analysis/results';
 export { isMatching, denseAccuracyOf, winningSparsity, summarizeExperiment } from './analysis/tickets';

@@ -6,10 +6,6 @@ export function densityAfter(rounds: number, rate: number): number {
   return Math.pow(1 - rate, rounds);
 }
 
-export function sparsityLadder(rounds: number, rate: number): number[] {
-  return Array.from({ length: rounds + 1 }, (_, k) => 1 - densityAfter(k, rate));
-}
-
 /** Fewest rounds whose sparsity reaches the target. */
 export function roundsToReach(targetSparsity: number, rate: number): number {
   // The small slack keeps a target that sits exactly on the ladder (0.36 at 20%) from

@@ -60,15 +60,28 @@ export class Dataset {
   }
 
   /** Splits one pool: test first, then validation, the rest is train, in the seed's order. */
-  static fromPool(name: string, classNames: string[], examples: Examples, sizes: { validation: number; test: number }, splitSeed: number): Dataset {
+  static fromPool(pool: {
+    name: string;
+    classNames: string[];
+    examples: Examples;
+    sizes: { validation: number; test: number };
+    splitSeed: number;
+  }): Dataset {
+    const { name, classNames, examples, sizes, splitSeed } = pool;
     if (sizes.validation + sizes.test >= examples.count) {
-      throw new InvalidArgumentError(`${name}: ${examples.count} examples cannot hold ${sizes.test} test and ${sizes.validation} validation`);
+      throw new InvalidArgumentError(
+        `${name}: ${examples.count} examples cannot hold ${sizes.test} test and ${sizes.validation} validation`,
+      );
     }
     const order = permutation(examples.count, splitSeed);
     const test = order.slice(0, sizes.test);
     const validation = order.slice(sizes.test, sizes.test + sizes.validation);
     const train = order.slice(sizes.test + sizes.validation);
-    return new Dataset(name, classNames, examples, { train: sortedCopy(train), validation: sortedCopy(validation), test: sortedCopy(test) });
+    return new Dataset(name, classNames, examples, {
+      train: sortedCopy(train),
+      validation: sortedCopy(validation),
+      test: sortedCopy(test),
+    });
   }
 
   indices(split: SplitName): Uint32Array {

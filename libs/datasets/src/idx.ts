@@ -34,7 +34,8 @@ export async function readIdxPair(imagesPath: string, labelsPath: string): Promi
   const images = await readIdx(imagesPath);
   const labels = await readIdx(labelsPath);
   const [count, height, width, channels = 1] = images.dims;
-  if (images.dims.length < 3 || images.dims.length > 4) throw new InvalidArgumentError(`${imagesPath}: images must be rank 3 or 4`);
+  if (images.dims.length < 3 || images.dims.length > 4)
+    throw new InvalidArgumentError(`${imagesPath}: images must be rank 3 or 4`);
   if (labels.dims.length !== 1 || labels.dims[0] !== count) {
     throw new InvalidArgumentError(`${labelsPath}: ${labels.dims[0]} labels for ${count} images`);
   }

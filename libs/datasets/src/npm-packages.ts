@@ -18,7 +18,8 @@ export async function loadMnistPackage(): Promise<Examples> {
   const parts: Examples[] = [];
   for (let digit = 0; digit < 10; digit++) {
     const { data } = JSON.parse(await readFile(join(dir, `${digit}.json`), 'utf8')) as { data: number[] };
-    if (data.length % SIZE !== 0) throw new Error(`mnist digit ${digit}: ${data.length} values is not a whole number of images`);
+    if (data.length % SIZE !== 0)
+      throw new Error(`mnist digit ${digit}: ${data.length} values is not a whole number of images`);
     const count = data.length / SIZE;
     const pixels = new Uint8Array(data.length);
     for (let i = 0; i < data.length; i++) pixels[i] = Math.round(Math.min(1, Math.max(0, data[i]!)) * 255);
@@ -39,7 +40,14 @@ export async function loadFashionMnistPackage(): Promise<Examples> {
     const rows = data.filter((r) => Array.isArray(r) && r.length === SIZE);
     const pixels = new Uint8Array(rows.length * SIZE);
     rows.forEach((r, i) => pixels.set(r, i * SIZE));
-    parts.push({ count: rows.length, height: 28, width: 28, channels: 1, pixels, labels: new Uint8Array(rows.length).fill(cls) });
+    parts.push({
+      count: rows.length,
+      height: 28,
+      width: 28,
+      channels: 1,
+      pixels,
+      labels: new Uint8Array(rows.length).fill(cls),
+    });
   }
   return concatExamples(parts);
 }

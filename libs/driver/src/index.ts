@@ -1,8 +1,6 @@
 export { runTask, exitCodeOf } from './run-task';
-export { runPretraining } from './run-pretraining';
-export { runRound } from './run-round';
 export type { DriverDeps } from './driver-deps';
 export { connect, type ServiceClients } from './service-clients';
 export { refs, type PretrainingRecord, type RoundRecord } from './records';
 export { parseDriverEvent, type DriverEvent, type DriverPhase } from './driver-events';
-export { finishedRounds, readStoreProgress, collectResults } from './store-progress';
+export { readStoreProgress, collectResults } from './store-progress';

@@ -10,7 +10,10 @@ async function required<T>(deps: DriverDeps, ref: string, missing: string): Prom
   return deps.store.getJson<T>(digest);
 }
 
-type MaskOfRound = Pick<RoundRecord, 'maskDigest' | 'prunedFromDigest' | 'sparsity' | 'density' | 'remainingWeights'> & {
+type MaskOfRound = Pick<
+  RoundRecord,
+  'maskDigest' | 'prunedFromDigest' | 'sparsity' | 'density' | 'remainingWeights'
+> & {
   prunableWeights?: number;
 };
 

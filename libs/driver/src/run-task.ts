@@ -11,7 +11,8 @@ export async function runTask(task: DriverTask, deps: DriverDeps): Promise<void>
     const pretraining = await deps.store.getJson<Pretraining>(checkDigest(task.pretrainingDigest, '--pretraining'));
     await runPretraining(pretraining, deps);
   } else {
-    if (!Number.isInteger(task.round) || task.round < 0) throw new InvalidArgumentError(`--round must be a round number, not ${task.round}`);
+    if (!Number.isInteger(task.round) || task.round < 0)
+      throw new InvalidArgumentError(`--round must be a round number, not ${task.round}`);
     const experiment = await deps.store.getJson<Experiment>(checkDigest(task.experimentDigest, '--experiment'));
     await runRound(experiment, task.round, deps);
   }

@@ -66,12 +66,18 @@ export function evaluate(deps: DriverDeps, input: EvaluateInput) {
 
 function policyToProto(p: PruningSpec): pruningV1.PruningPolicy {
   const strategy =
-    p.strategy === 'layerwise' ? pruningV1.Strategy.STRATEGY_LAYERWISE_MAGNITUDE : pruningV1.Strategy.STRATEGY_GLOBAL_MAGNITUDE;
+    p.strategy === 'layerwise'
+      ? pruningV1.Strategy.STRATEGY_LAYERWISE_MAGNITUDE
+      : pruningV1.Strategy.STRATEGY_GLOBAL_MAGNITUDE;
   return { ...p, strategy };
 }
 
 export function prune(deps: DriverDeps, input: { weightsDigest: string; maskDigest: string; pruning: PruningSpec }) {
   const { clients } = deps;
-  const request = { weightsDigest: input.weightsDigest, maskDigest: input.maskDigest, policy: policyToProto(input.pruning) };
+  const request = {
+    weightsDigest: input.weightsDigest,
+    maskDigest: input.maskDigest,
+    policy: policyToProto(input.pruning),
+  };
   return callUnary(clients.pruning, clients.pruning.prune, request, DEADLINES.prune);
 }

@@ -20,14 +20,25 @@ const credentials = () => grpc.credentials.createInsecure();
 export const dataClient = (address: string) => new DataServiceClient(address, credentials(), CHANNEL_OPTIONS);
 export const pruningClient = (address: string) => new PruningServiceClient(address, credentials(), CHANNEL_OPTIONS);
 export const fineTuneClient = (address: string) => new FineTuneServiceClient(address, credentials(), CHANNEL_OPTIONS);
-export const evaluationClient = (address: string) => new EvaluationServiceClient(address, credentials(), CHANNEL_OPTIONS);
+export const evaluationClient = (address: string) =>
+  new EvaluationServiceClient(address, credentials(), CHANNEL_OPTIONS);
 
 const HealthClient = grpc.makeGenericClientConstructor(healthService as unknown as grpc.ServiceDefinition, 'Health');
 
-type UnaryMethod<Req, Res> = (request: Req, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: (error: grpc.ServiceError | null, response: Res) => void) => grpc.ClientUnaryCall;
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: grpc.Metadata,
+  options: Partial<grpc.CallOptions>,
+  callback: (error: grpc.ServiceError | null, response: Res) => void,
+) => grpc.ClientUnaryCall;
 
 /** Calls a unary method with a deadline, as a promise. */
-export function callUnary<Req, Res>(client: grpc.Client, method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
+export function callUnary<Req, Res>(
+  client: grpc.Client,
+  method: UnaryMethod<Req, Res>,
+  request: Req,
+  deadlineMs: number,
+): Promise<Res> {
   return new Promise((resolve, reject) => {
     method.call(client, request, new grpc.Metadata(), { deadline: deadlineIn(deadlineMs) }, (error, response) =>
       error ? reject(error) : resolve(response),
@@ -46,7 +57,12 @@ export function checkHealth(address: string, service = ''): Promise<string> {
       (error, response) => {
         client.close();
         if (error) reject(error);
-        else resolve(typeof response.status === 'number' ? ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][response.status]! : response.status);
+        else
+          resolve(
+            typeof response.status === 'number'
+              ? ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][response.status]!
+              : response.status,
+          );
       },
     );
   });

@@ -16,15 +16,25 @@ export interface HandlerOptions {
   shutdown?: AbortSignal;
 }
 
-function contextFor(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, options: HandlerOptions, method: string): CallContext {
+function contextFor(
+  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
+  options: HandlerOptions,
+  method: string,
+): CallContext {
   const controller = new AbortController();
   call.on('cancelled', () => controller.abort(new Error('cancelled by the client')));
-  options.shutdown?.addEventListener('abort', () => controller.abort(new Error('server shutting down')), { once: true });
+  options.shutdown?.addEventListener('abort', () => controller.abort(new Error('server shutting down')), {
+    once: true,
+  });
   return { signal: controller.signal, log: options.log.child({ method }) };
 }
 
 /** Adapts an async handler that returns or throws to a grpc-js unary handler. */
-export function unary<Req, Res>(method: string, options: HandlerOptions, handler: (request: Req, ctx: CallContext) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+export function unary<Req, Res>(
+  method: string,
+  options: HandlerOptions,
+  handler: (request: Req, ctx: CallContext) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const started = process.hrtime.bigint();
     const ctx = contextFor(call as grpc.ServerUnaryCall<unknown, unknown>, options, method);

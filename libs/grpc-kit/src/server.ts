@@ -24,7 +24,11 @@ export interface RunningServer {
  * Binds a server with the standard grpc.health.v1 service, which says NOT_SERVING until
  * setServing(true) (when the backend and data are ready).
  */
-export async function startServer(address: string, services: (ServiceBinding & { name: string })[], log: Logger): Promise<RunningServer> {
+export async function startServer(
+  address: string,
+  services: (ServiceBinding & { name: string })[],
+  log: Logger,
+): Promise<RunningServer> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
@@ -67,7 +71,11 @@ export async function startServer(address: string, services: (ServiceBinding & {
 }
 
 /** SIGTERM and SIGINT start a graceful shutdown; a second signal forces exit. */
-export function shutdownOnSignals(server: RunningServer, log: Logger, onStopped: () => void = () => process.exit(0)): void {
+export function shutdownOnSignals(
+  server: RunningServer,
+  log: Logger,
+  onStopped: () => void = () => process.exit(0),
+): void {
   let signalled = false;
   const handler = (signal: NodeJS.Signals) => {
     if (signalled) process.exit(1);

@@ -11,10 +11,13 @@ const BY_ENUM: Partial<Record<dataV1.Split, SplitName>> = {
 
 export function splitName(split: dataV1.Split): SplitName {
   const name = BY_ENUM[split];
-  if (!name) throw new InvalidArgumentError(`split must be TRAIN, VALIDATION or TEST, got ${dataV1.Split[split] ?? split}`);
+  if (!name)
+    throw new InvalidArgumentError(`split must be TRAIN, VALIDATION or TEST, got ${dataV1.Split[split] ?? split}`);
   return name;
 }
 
 export function splitEnum(name: SplitName): dataV1.Split {
-  return { train: dataV1.Split.SPLIT_TRAIN, validation: dataV1.Split.SPLIT_VALIDATION, test: dataV1.Split.SPLIT_TEST }[name];
+  return { train: dataV1.Split.SPLIT_TRAIN, validation: dataV1.Split.SPLIT_VALIDATION, test: dataV1.Split.SPLIT_TEST }[
+    name
+  ];
 }

@@ -9,7 +9,10 @@ const lines: string[] = [];
 const log = pino({ level: 'error' }, { write: (l: string) => lines.push(l) });
 
 test('typed errors map to their gRPC codes with their message', () => {
-  assert.deepEqual(toServiceError(new InvalidArgumentError('bad rate'), log, 'Prune').code, grpc.status.INVALID_ARGUMENT);
+  assert.deepEqual(
+    toServiceError(new InvalidArgumentError('bad rate'), log, 'Prune').code,
+    grpc.status.INVALID_ARGUMENT,
+  );
   assert.equal(toServiceError(new NotFoundError('no artifact'), log, 'Prune').code, grpc.status.NOT_FOUND);
   const e = toServiceError(new FailedPreconditionError('shape'), log, 'FineTune');
   assert.equal(e.code, grpc.status.FAILED_PRECONDITION);

@@ -21,7 +21,11 @@ export function toServiceError(error: unknown, log: Logger, method: string): Par
   if (kind && kind in CODES) {
     return { code: CODES[kind as ErrorKind], details: (error as Error).message, message: (error as Error).message };
   }
-  if ((error as { code?: unknown })?.code !== undefined && typeof (error as grpc.ServiceError).code === 'number' && (error as grpc.ServiceError).details) {
+  if (
+    (error as { code?: unknown })?.code !== undefined &&
+    typeof (error as grpc.ServiceError).code === 'number' &&
+    (error as grpc.ServiceError).details
+  ) {
     // An upstream gRPC failure (this service as a client): pass its status through.
     const e = error as grpc.ServiceError;
     return { code: e.code, details: `upstream: ${e.details}` };

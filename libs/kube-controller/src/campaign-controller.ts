@@ -6,6 +6,7 @@ import {
   mayRetry,
   planTasks,
   validateCampaign,
+  type ClusterSpec,
   type Task,
 } from '@lth/core';
 import {
@@ -92,7 +93,13 @@ export class CampaignController {
     this.campaigns = k8s().makeInformer<CampaignObject>(
       kubeConfig,
       `/apis/${CAMPAIGN_GROUP}/${CAMPAIGN_VERSION}/namespaces/${namespace}/${CAMPAIGN_PLURAL}`,
-      () => this.custom.listNamespacedCustomObject({ group: CAMPAIGN_GROUP, version: CAMPAIGN_VERSION, namespace, plural: CAMPAIGN_PLURAL }),
+      () =>
+        this.custom.listNamespacedCustomObject({
+          group: CAMPAIGN_GROUP,
+          version: CAMPAIGN_VERSION,
+          namespace,
+          plural: CAMPAIGN_PLURAL,
+        }),
     );
     const jobSelector = 'app.kubernetes.io/managed-by=lth-controller';
     this.jobs = k8s().makeInformer<K8s.V1Job>(
@@ -174,7 +181,12 @@ export class CampaignController {
       this.metrics.setCampaignPhase(name, status.phase);
       // Write first: an Event goes out only when the status changed, so it is not repeated.
       if (await this.writeStatus(campaign, status)) {
-        await this.event(campaign, 'Warning', EVENT_REASON.InvalidSpec, status.conditions.find((c) => c.type === 'Failed')!.message);
+        await this.event(
+          campaign,
+          'Warning',
+          EVENT_REASON.InvalidSpec,
+          status.conditions.find((c) => c.type === 'Failed')!.message,
+        );
       }
       return;
     }
@@ -196,8 +208,15 @@ export class CampaignController {
     });
     this.countFinishedJobs(name, owned, spec.attempts);
     const ref = { name, namespace, uid };
-    for (const { task, attempt } of plan.start) await this.createJob(campaign, ref, task, attempt, spec.cluster);
-    const status = campaignStatus({ previous: campaign.status, generation, experiments: plan.experiments, rounds, lastRound: last, now });
+    for (const start of plan.start) await this.createJob(campaign, ref, start, spec.cluster);
+    const status = campaignStatus({
+      previous: campaign.status,
+      generation,
+      experiments: plan.experiments,
+      rounds,
+      lastRound: last,
+      now,
+    });
     this.metrics.setCampaignPhase(name, status.phase);
     for (const e of plan.experiments) {
       this.metrics.setExperimentState(name, e.experiment, e.state);
@@ -206,9 +225,22 @@ export class CampaignController {
     if (await this.writeStatus(campaign, status)) await this.announce(campaign, campaign.status, status);
   }
 
-  private async createJob(campaign: CampaignObject, ref: CampaignRef, task: Task, attempt: number, overrides: object | undefined): Promise<void> {
+  private async createJob(
+    campaign: CampaignObject,
+    ref: CampaignRef,
+    start: { task: Task; attempt: number },
+    overrides: ClusterSpec | undefined,
+  ): Promise<void> {
+    const { task, attempt } = start;
     const settingsDigest = await this.o.store.putJson(task.kind === 'round' ? task.experiment : task.pretraining);
-    const body = taskJob({ campaign: ref, task, attempt, settingsDigest, defaults: this.o.jobDefaults, overrides }) as K8s.V1Job;
+    const body = taskJob({
+      campaign: ref,
+      task,
+      attempt,
+      settingsDigest,
+      defaults: this.o.jobDefaults,
+      overrides,
+    }) as K8s.V1Job;
     body.metadata!.annotations = { 'lth.dev/created-by': this.o.identity };
     try {
       await this.batch.createNamespacedJob({ namespace: ref.namespace, body });
@@ -230,7 +262,10 @@ export class CampaignController {
       this.countedJobs.add(uid);
       const { startTime, completionTime } = job.status ?? {};
       if (startTime && completionTime) {
-        this.metrics.roundDuration.observe({ campaign }, (new Date(completionTime).getTime() - new Date(startTime).getTime()) / 1000);
+        this.metrics.roundDuration.observe(
+          { campaign },
+          (new Date(completionTime).getTime() - new Date(startTime).getTime()) / 1000,
+        );
       }
       if (state === 'failed') {
         this.metrics.roundsFailed.inc({ campaign });
@@ -243,7 +278,11 @@ export class CampaignController {
   }
 
   /** Events and counters for rounds that finished and experiments that failed since the last status. */
-  private async announce(campaign: CampaignObject, before: CampaignStatus | undefined, after: CampaignStatus): Promise<void> {
+  private async announce(
+    campaign: CampaignObject,
+    before: CampaignStatus | undefined,
+    after: CampaignStatus,
+  ): Promise<void> {
     const name = campaign.metadata!.name!;
     const prev = new Map((before?.experiments ?? []).map((e) => [e.id, e]));
     for (const e of after.experiments) {
@@ -251,7 +290,9 @@ export class CampaignController {
       if (e.roundsDone > (p?.roundsDone ?? 0)) {
         if (p) this.metrics.roundsSucceeded.inc({ campaign: name }, e.roundsDone - p.roundsDone);
         const accuracy = e.testAccuracy?.toFixed(4) ?? '-';
-        const message = `experiment ${e.id}: ${e.roundsDone}/${e.rounds} rounds, sparsity ${(e.sparsity * 100).toFixed(2)}%, test accuracy ${accuracy}`;
+        const sparsity = `${(e.sparsity * 100).toFixed(2)}%`;
+        const rounds = `${e.roundsDone}/${e.rounds} rounds`;
+        const message = `experiment ${e.id}: ${rounds}, sparsity ${sparsity}, test accuracy ${accuracy}`;
         await this.event(campaign, 'Normal', EVENT_REASON.RoundFinished, message);
       }
       if (e.state === 'Failed' && p?.state !== 'Failed') {
@@ -275,7 +316,12 @@ export class CampaignController {
     return true;
   }
 
-  private async event(campaign: CampaignObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  private async event(
+    campaign: CampaignObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const meta = campaign.metadata!;
     const at = new Date();
     try {

@@ -47,9 +47,17 @@ export function startLeaderElection(o: LeaderElectionOptions): { stop(): Promise
     } catch (e) {
       if ((e as { code?: number }).code !== 404) throw e;
     }
-    const spec = { holderIdentity: o.identity, leaseDurationSeconds: leaseSeconds, renewTime: at as never, acquireTime: at as never };
+    const spec = {
+      holderIdentity: o.identity,
+      leaseDurationSeconds: leaseSeconds,
+      renewTime: at as never,
+      acquireTime: at as never,
+    };
     if (!lease) {
-      await o.api.createNamespacedLease({ namespace: o.namespace, body: { metadata: { name: o.name, namespace: o.namespace }, spec } });
+      await o.api.createNamespacedLease({
+        namespace: o.namespace,
+        body: { metadata: { name: o.name, namespace: o.namespace }, spec },
+      });
       return setLeading(true);
     }
     const mine = lease.spec?.holderIdentity === o.identity;
@@ -57,7 +65,15 @@ export function startLeaderElection(o: LeaderElectionOptions): { stop(): Promise
     await o.api.replaceNamespacedLease({
       name: o.name,
       namespace: o.namespace,
-      body: { ...lease, spec: { ...lease.spec, ...spec, acquireTime: mine ? lease.spec?.acquireTime : spec.acquireTime, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1) } },
+      body: {
+        ...lease,
+        spec: {
+          ...lease.spec,
+          ...spec,
+          acquireTime: mine ? lease.spec?.acquireTime : spec.acquireTime,
+          leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1),
+        },
+      },
     });
     setLeading(true);
   };
@@ -81,7 +97,11 @@ export function startLeaderElection(o: LeaderElectionOptions): { stop(): Promise
         try {
           const lease = await o.api.readNamespacedLease({ name: o.name, namespace: o.namespace });
           if (lease.spec?.holderIdentity === o.identity) {
-            await o.api.replaceNamespacedLease({ name: o.name, namespace: o.namespace, body: { ...lease, spec: { ...lease.spec, holderIdentity: undefined } } });
+            await o.api.replaceNamespacedLease({
+              name: o.name,
+              namespace: o.namespace,
+              body: { ...lease, spec: { ...lease.spec, holderIdentity: undefined } },
+            });
           }
         } catch {
           // Best effort: the lease expires anyway.

@@ -29,7 +29,12 @@ const statusSchema = {
     experimentsDone: { type: 'integer', minimum: 0 },
     experimentsFailed: { type: 'integer', minimum: 0 },
     bestWinningSparsity: { type: 'number', nullable: true },
-    conditions: { type: 'array', items: condition, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] },
+    conditions: {
+      type: 'array',
+      items: condition,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    },
     experiments: {
       type: 'array',
       items: {
@@ -62,7 +67,13 @@ export function campaignCrd(): Record<string, unknown> {
     spec: {
       group: CAMPAIGN_GROUP,
       scope: 'Namespaced',
-      names: { kind: CAMPAIGN_KIND, listKind: `${CAMPAIGN_KIND}List`, plural: CAMPAIGN_PLURAL, singular: 'campaign', shortNames: ['ltc'] },
+      names: {
+        kind: CAMPAIGN_KIND,
+        listKind: `${CAMPAIGN_KIND}List`,
+        plural: CAMPAIGN_PLURAL,
+        singular: 'campaign',
+        shortNames: ['ltc'],
+      },
       versions: [
         {
           name: CAMPAIGN_VERSION,
@@ -72,7 +83,12 @@ export function campaignCrd(): Record<string, unknown> {
           additionalPrinterColumns: [
             { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
             { name: 'Experiments', type: 'string', description: 'done/total', jsonPath: '.status.progress' },
-            { name: 'Winning', type: 'number', description: 'best winning-ticket sparsity', jsonPath: '.status.bestWinningSparsity' },
+            {
+              name: 'Winning',
+              type: 'number',
+              description: 'best winning-ticket sparsity',
+              jsonPath: '.status.bestWinningSparsity',
+            },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {

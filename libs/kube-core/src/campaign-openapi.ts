@@ -13,7 +13,8 @@ function structural(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(structural);
   if (node === null || typeof node !== 'object') return node;
   const src = node as Schema;
-  if (Array.isArray(src['oneOf']) && (src['oneOf'] as Schema[]).every((v) => v['type'] === 'object')) return flattenUnion(src['oneOf'] as Schema[]);
+  if (Array.isArray(src['oneOf']) && (src['oneOf'] as Schema[]).every((v) => v['type'] === 'object'))
+    return flattenUnion(src['oneOf'] as Schema[]);
   const out: Schema = {};
   for (const [key, value] of Object.entries(src)) {
     if (key === 'default' || key === '$schema') continue;
@@ -50,7 +51,16 @@ export function campaignOpenApiSchema(): Schema {
   const schema = structural(json) as Schema;
   const props = schema['properties'] as Record<string, Schema>;
   // Rules zod checks with refinements, restated for the API server.
-  props['pretrainings'] = { ...props['pretrainings'], 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] };
-  props['imp'] = { ...props['imp'], 'x-kubernetes-validations': [{ rule: '!(has(self.rounds) && has(self.targetSparsity))', message: 'give rounds or targetSparsity, not both' }] };
+  props['pretrainings'] = {
+    ...props['pretrainings'],
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['name'],
+  };
+  props['imp'] = {
+    ...props['imp'],
+    'x-kubernetes-validations': [
+      { rule: '!(has(self.rounds) && has(self.targetSparsity))', message: 'give rounds or targetSparsity, not both' },
+    ],
+  };
   return schema;
 }

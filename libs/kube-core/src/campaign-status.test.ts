@@ -26,12 +26,29 @@ const plan = (done: number[], failedRound?: [number, number]) =>
     parallelism: 10,
     attempts: new Map(
       failedRound
-        ? [[taskKey({ kind: 'round', experiment: experiments[failedRound[0]]!, round: failedRound[1] }), { started: 1, running: false, failure: { message: 'BackoffLimitExceeded', permanent: false } }]]
+        ? [
+            [
+              taskKey({ kind: 'round', experiment: experiments[failedRound[0]]!, round: failedRound[1] }),
+              { started: 1, running: false, failure: { message: 'BackoffLimitExceeded', permanent: false } },
+            ],
+          ]
         : [],
     ),
   }).experiments;
-const status = (done: number[], now: string, previous?: ReturnType<typeof campaignStatus>, failedRound?: [number, number]) =>
-  campaignStatus({ previous, generation: 3, experiments: plan(done, failedRound), rounds: new Map(), lastRound: 2, now });
+const status = (
+  done: number[],
+  now: string,
+  previous?: ReturnType<typeof campaignStatus>,
+  failedRound?: [number, number],
+) =>
+  campaignStatus({
+    previous,
+    generation: 3,
+    experiments: plan(done, failedRound),
+    rounds: new Map(),
+    lastRound: 2,
+    now,
+  });
 
 test('a failed experiment degrades the campaign; it fails only when everything has finished', () => {
   const s = status([3, 1, 0, 0], 't', undefined, [1, 1]);
@@ -52,7 +69,14 @@ test('conditions keep their transition time until they flip; the winning sparsit
     { round: 1, sparsity: 0.2, testAccuracy: 0.91 },
     { round: 2, sparsity: 0.36, testAccuracy: 0.89 },
   ];
-  const t2 = campaignStatus({ previous: t0, generation: 3, experiments: plan([3, 3, 3, 3]), rounds: new Map([[experiments[0]!.id, rounds]]), lastRound: 2, now: 't2' });
+  const t2 = campaignStatus({
+    previous: t0,
+    generation: 3,
+    experiments: plan([3, 3, 3, 3]),
+    rounds: new Map([[experiments[0]!.id, rounds]]),
+    lastRound: 2,
+    now: 't2',
+  });
   const c = Object.fromEntries(t2.conditions.map((x) => [x.type, x]));
   assert.equal(t2.phase, 'Succeeded');
   assert.equal(c['Complete']!.lastTransitionTime, 't2');

@@ -1,4 +1,10 @@
-import { winningSparsity, type ExperimentProgress, type ScoredRound, type ExperimentState, type SpecIssue } from '@lth/core';
+import {
+  winningSparsity,
+  type ExperimentProgress,
+  type ScoredRound,
+  type ExperimentState,
+  type SpecIssue,
+} from '@lth/core';
 import { CONDITION, REASON, setCondition, type Condition } from './conditions';
 
 export interface ExperimentStatus {
@@ -39,22 +45,52 @@ export interface CampaignStatusInput {
   now: string;
 }
 
-const cond = (type: Condition['type'], ok: boolean, reason: string, message: string, generation: number) => ({
-  type,
-  status: ok ? ('True' as const) : ('False' as const),
-  reason,
-  message,
-  observedGeneration: generation,
-});
+type ConditionFields = Pick<Condition, 'type' | 'reason' | 'message'> & { ok: boolean };
+
+/** Sets one condition of a status, observed at `generation`. */
+function withCondition(
+  conditions: readonly Condition[],
+  c: ConditionFields,
+  generation: number,
+  now: string,
+): Condition[] {
+  const status = c.ok ? ('True' as const) : ('False' as const);
+  return setCondition(
+    conditions,
+    { type: c.type, status, reason: c.reason, message: c.message, observedGeneration: generation },
+    now,
+  );
+}
 
 /** Status of an invalid campaign: phase Invalid, a Failed condition naming each field at fault. */
-export function invalidStatus(previous: CampaignStatus | undefined, generation: number, issues: readonly SpecIssue[], now: string): CampaignStatus {
+export function invalidStatus(
+  previous: CampaignStatus | undefined,
+  generation: number,
+  issues: readonly SpecIssue[],
+  now: string,
+): CampaignStatus {
   const message = issues.map((i) => `spec.${i.path}: ${i.message}`).join('; ');
   let conditions = previous?.conditions ?? [];
-  conditions = setCondition(conditions, cond(CONDITION.Created, true, REASON.Accepted, 'the controller has seen this campaign', generation), now);
-  conditions = setCondition(conditions, cond(CONDITION.Failed, true, REASON.InvalidSpec, message, generation), now);
-  conditions = setCondition(conditions, cond(CONDITION.Progressing, false, REASON.InvalidSpec, 'nothing runs until the spec is fixed', generation), now);
-  return { phase: 'Invalid', observedGeneration: generation, progress: '0/0', experimentsTotal: 0, experimentsDone: 0, experimentsFailed: 0, bestWinningSparsity: null, conditions, experiments: [] };
+  const set = (c: ConditionFields) => (conditions = withCondition(conditions, c, generation, now));
+  set({ type: CONDITION.Created, ok: true, reason: REASON.Accepted, message: 'the controller has seen this campaign' });
+  set({ type: CONDITION.Failed, ok: true, reason: REASON.InvalidSpec, message });
+  set({
+    type: CONDITION.Progressing,
+    ok: false,
+    reason: REASON.InvalidSpec,
+    message: 'nothing runs until the spec is fixed',
+  });
+  return {
+    phase: 'Invalid',
+    observedGeneration: generation,
+    progress: '0/0',
+    experimentsTotal: 0,
+    experimentsDone: 0,
+    experimentsFailed: 0,
+    bestWinningSparsity: null,
+    conditions,
+    experiments: [],
+  };
 }
 
 /** Status computed from the experiments' progress (pure: the same inputs give the same status). */
@@ -99,13 +135,18 @@ export function campaignStatus(input: CampaignStatusInput): CampaignStatus {
   const progressing = finished ? REASON.AllExperimentsFinished : running > 0 ? REASON.RoundsRunning : REASON.Waiting;
   const failedReason = failed > 0 ? REASON.ExperimentsFailed : REASON.NoFailures;
   let conditions = previous?.conditions ?? [];
-  const set = (type: Condition['type'], ok: boolean, reason: string, message: string) =>
-    (conditions = setCondition(conditions, cond(type, ok, reason, message, generation), now));
-  set(CONDITION.Created, true, REASON.Accepted, `${total} experiment(s)`);
-  set(CONDITION.Progressing, !finished, progressing, `${done}/${total} done, ${running} running`);
-  set(CONDITION.Complete, finished, finished ? REASON.AllExperimentsFinished : REASON.NotFinished, `${done}/${total} succeeded`);
-  set(CONDITION.Failed, finished && failed > 0, failedReason, failures);
-  set(CONDITION.Degraded, failed > 0, failedReason, failures);
+  const set = (c: ConditionFields) => (conditions = withCondition(conditions, c, generation, now));
+  const complete = finished ? REASON.AllExperimentsFinished : REASON.NotFinished;
+  set({ type: CONDITION.Created, ok: true, reason: REASON.Accepted, message: `${total} experiment(s)` });
+  set({
+    type: CONDITION.Progressing,
+    ok: !finished,
+    reason: progressing,
+    message: `${done}/${total} done, ${running} running`,
+  });
+  set({ type: CONDITION.Complete, ok: finished, reason: complete, message: `${done}/${total} succeeded` });
+  set({ type: CONDITION.Failed, ok: finished && failed > 0, reason: failedReason, message: failures });
+  set({ type: CONDITION.Degraded, ok: failed > 0, reason: failedReason, message: failures });
   return {
     phase,
     observedGeneration: generation,

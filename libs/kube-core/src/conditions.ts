@@ -40,7 +40,11 @@ export interface Condition {
  * Sets a condition in a list, keeping lastTransitionTime unless the status flips (the
  * Kubernetes convention), and leaving the list untouched when nothing changed.
  */
-export function setCondition(conditions: readonly Condition[], next: Omit<Condition, 'lastTransitionTime'>, now: string): Condition[] {
+export function setCondition(
+  conditions: readonly Condition[],
+  next: Omit<Condition, 'lastTransitionTime'>,
+  now: string,
+): Condition[] {
   const existing = conditions.find((c) => c.type === next.type);
   const lastTransitionTime = existing && existing.status === next.status ? existing.lastTransitionTime : now;
   const updated: Condition = { ...next, lastTransitionTime };

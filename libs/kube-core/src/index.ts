@@ -1,6 +1,5 @@
-export { campaignOpenApiSchema } from './campaign-openapi';
 export { campaignCrd, CAMPAIGN_GROUP, CAMPAIGN_VERSION, CAMPAIGN_PLURAL, CAMPAIGN_KIND } from './campaign-crd';
-export { CONDITION, REASON, EVENT_REASON, setCondition, type Condition, type ConditionType } from './conditions';
+export { CONDITION, REASON, EVENT_REASON, type Condition, type ConditionType } from './conditions';
 export {
   campaignStatus,
   invalidStatus,
@@ -10,7 +9,6 @@ export {
 } from './campaign-status';
 export {
   taskJob,
-  jobName,
   jobState,
   attemptsOfJobs,
   DEFAULT_JOB_SETTINGS,

@@ -15,7 +15,10 @@ const experiments = expandCampaign(spec);
 const round = (i: number, r: number): Task => ({ kind: 'round', experiment: experiments[i]!, round: r });
 
 test('job names are deterministic DNS labels short enough for pod names, one per attempt', () => {
-  const names = experiments.flatMap((_, i) => [jobName(spec.name, round(i, 12), 1), jobName(spec.name, round(i, 12), 2)]);
+  const names = experiments.flatMap((_, i) => [
+    jobName(spec.name, round(i, 12), 1),
+    jobName(spec.name, round(i, 12), 2),
+  ]);
   for (const n of names) assert.match(n, /^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$/);
   assert.equal(new Set(names).size, names.length);
   assert.equal(jobName(spec.name, round(0, 12), 1), names[0]);
@@ -31,7 +34,18 @@ interface JobShape {
   spec: {
     backoffLimit: number;
     podFailurePolicy: { rules: { onExitCodes?: { containerName: string; values: number[] } }[] };
-    template: { spec: { restartPolicy: string; containers: { name: string; image: string; command: string[]; args: string[]; volumeMounts: { mountPath: string }[] }[] } };
+    template: {
+      spec: {
+        restartPolicy: string;
+        containers: {
+          name: string;
+          image: string;
+          command: string[];
+          args: string[];
+          volumeMounts: { mountPath: string }[];
+        }[];
+      };
+    };
   };
 }
 
@@ -62,9 +76,13 @@ test('a task Job runs the driver once per attempt, fails fast on bad input, and 
 
 const view = (task: Task, attempt: number, condition?: { type: string; reason?: string }): JobView => {
   const labels: Record<string, string> = { [LABELS.attempt]: String(attempt) };
-  if (task.kind === 'round') Object.assign(labels, { [LABELS.experiment]: task.experiment.id, [LABELS.round]: String(task.round) });
+  if (task.kind === 'round')
+    Object.assign(labels, { [LABELS.experiment]: task.experiment.id, [LABELS.round]: String(task.round) });
   else labels[LABELS.pretraining] = task.pretraining.id;
-  return { metadata: { name: `j${attempt}`, labels }, status: { conditions: condition ? [{ ...condition, status: 'True' }] : [] } };
+  return {
+    metadata: { name: `j${attempt}`, labels },
+    status: { conditions: condition ? [{ ...condition, status: 'True' }] : [] },
+  };
 };
 
 test('Jobs become the planner attempts: the latest attempt counts; bad input is permanent', () => {

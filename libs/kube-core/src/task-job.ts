@@ -171,7 +171,11 @@ export function taskJob(input: TaskJobInput): Record<string, unknown> {
               args: driverArgs(driverTask, defaults.services, defaults.storePath),
               env: [{ name: 'LTH_STORE', value: defaults.storePath }],
               resources: overrides.resources ?? defaults.resources,
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
               volumeMounts: [{ name: 'store', mountPath: defaults.storeMount }],
             },
           ],
@@ -198,7 +202,8 @@ export function jobState(job: JobView): { state: JobState; message: string; perm
     // podFailurePolicy's FailJob: the driver's bad-input exit code. Retrying cannot help.
     return { state: 'failed', message, permanent: failed.reason === 'PodFailurePolicy' };
   }
-  if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return { state: 'succeeded', message: '', permanent: false };
+  if (conditions.some((c) => c.type === 'Complete' && c.status === 'True'))
+    return { state: 'succeeded', message: '', permanent: false };
   return { state: 'active', message: '', permanent: false };
 }
 

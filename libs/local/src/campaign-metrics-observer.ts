@@ -3,7 +3,11 @@ import type { CampaignMetrics } from '@lth/metrics';
 import type { CampaignEvent } from './campaign-events';
 
 /** Feeds a campaign's events on this machine into the campaign metrics; returns the listener. */
-export function observeCampaign(metrics: CampaignMetrics, campaign: string, lastRound: number): (event: CampaignEvent) => void {
+export function observeCampaign(
+  metrics: CampaignMetrics,
+  campaign: string,
+  lastRound: number,
+): (event: CampaignEvent) => void {
   const started = new Map<string, number>();
   return (event) => {
     switch (event.type) {

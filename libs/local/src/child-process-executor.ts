@@ -16,7 +16,12 @@ export class ChildProcessExecutor implements Executor {
     private readonly env: NodeJS.ProcessEnv = {},
   ) {}
 
-  run(task: DriverTask, services: ServiceAddresses, onEvent: (event: DriverEvent) => void, signal?: AbortSignal): Promise<void> {
+  run(
+    task: DriverTask,
+    services: ServiceAddresses,
+    onEvent: (event: DriverEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = spawn(this.driver.command, [...this.driver.args, ...driverArgs(task, services, this.storeRoot)], {
         env: { ...process.env, ...this.env },
@@ -37,7 +42,8 @@ export class ChildProcessExecutor implements Executor {
       child.on('close', (code, sig) => {
         signal?.removeEventListener('abort', abort);
         if (code === 0) return resolve();
-        const lastError = [...stderr].reverse().find((l) => l.trim() && !l.startsWith('{')) ?? stderr[stderr.length - 1] ?? '';
+        const lastError =
+          [...stderr].reverse().find((l) => l.trim() && !l.startsWith('{')) ?? stderr[stderr.length - 1] ?? '';
         const message = `driver exited with ${sig ?? `code ${code}`}: ${lastError}`;
         reject(code === DRIVER_EXIT.badInput ? new PermanentTaskError(message) : new Error(message));
       });

@@ -6,7 +6,12 @@ import type { DriverEvent } from '@lth/driver';
  * counterpart of a Job: the planner decides what runs, the executor only moves it.
  */
 export interface Executor {
-  run(task: DriverTask, services: ServiceAddresses, onEvent: (event: DriverEvent) => void, signal?: AbortSignal): Promise<void>;
+  run(
+    task: DriverTask,
+    services: ServiceAddresses,
+    onEvent: (event: DriverEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<void>;
 }
 
 /** A failure on input the driver will never accept: the planner does not retry it. */

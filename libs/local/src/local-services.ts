@@ -57,7 +57,11 @@ function startOne(name: string, kind: ServiceName, flags: string[], options: Loc
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (settled) return;
       try {
-        const { address, backend, metrics } = JSON.parse(line) as { address: string; backend: string; metrics?: string };
+        const { address, backend, metrics } = JSON.parse(line) as {
+          address: string;
+          backend: string;
+          metrics?: string;
+        };
         settled = true;
         resolve({ name, child, address, backend, metrics });
       } catch {
@@ -101,14 +105,21 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     const others = await Promise.all([
       startOne('pruning', 'pruning', [], options),
       startOne('evaluation', 'evaluation', ['--data', data.address], options),
-      ...Array.from({ length: options.finetuneReplicas }, (_, i) => startOne(`finetune-${i}`, 'finetune', ['--data', data.address], options)),
+      ...Array.from({ length: options.finetuneReplicas }, (_, i) =>
+        startOne(`finetune-${i}`, 'finetune', ['--data', data.address], options),
+      ),
     ]);
     started.push(...others);
     const timeout = options.startTimeoutMs ?? 120_000;
     await Promise.all(started.map((s) => waitUntilServing(s.address, timeout)));
     const [pruning, evaluation, ...finetunes] = others as [Started, Started, ...Started[]];
     return {
-      replicas: finetunes.map((f) => ({ data: data.address, pruning: pruning.address, evaluation: evaluation.address, finetune: f.address })),
+      replicas: finetunes.map((f) => ({
+        data: data.address,
+        pruning: pruning.address,
+        evaluation: evaluation.address,
+        finetune: f.address,
+      })),
       backend: finetunes[0]?.backend ?? evaluation.backend,
       processes: started.map((s) => ({ name: s.name, pid: s.child.pid!, address: s.address, metrics: s.metrics })),
       stop,

@@ -27,7 +27,8 @@ class FakeExecutor implements Executor {
 
   constructor(
     private readonly store: ArtifactStore,
-    private readonly fail: (experiment: Experiment, round: number, attempt: number) => Error | undefined = () => undefined,
+    private readonly fail: (experiment: Experiment, round: number, attempt: number) => Error | undefined = () =>
+      undefined,
   ) {}
 
   async run(task: DriverTask, _services: unknown, onEvent: (e: DriverEvent) => void): Promise<void> {
@@ -37,7 +38,13 @@ class FakeExecutor implements Executor {
       await new Promise((r) => setTimeout(r, 5));
       if (task.kind === 'pretraining') {
         const pretraining = await this.store.getJson<Pretraining>(task.pretrainingDigest);
-        const record: PretrainingRecord = { pretrainingId: pretraining.id, weightsDigest: '', trainSeconds: 0, testAccuracy: null, backend: 'fake' };
+        const record: PretrainingRecord = {
+          pretrainingId: pretraining.id,
+          weightsDigest: '',
+          trainSeconds: 0,
+          testAccuracy: null,
+          backend: 'fake',
+        };
         await this.store.setRef(refs.pretraining(pretraining.id), await this.store.putJson(record));
         return;
       }
@@ -47,7 +54,8 @@ class FakeExecutor implements Executor {
       const error = this.fail(experiment, task.round, this.runs.filter((r) => r === key).length);
       if (error) throw error;
       const density = Math.pow(0.8, task.round);
-      if (task.round > 0 && !(await this.store.getRef(refs.round(experiment.id, task.round - 1)))) throw new PermanentTaskError('out of order');
+      if (task.round > 0 && !(await this.store.getRef(refs.round(experiment.id, task.round - 1))))
+        throw new PermanentTaskError('out of order');
       const record: RoundRecord = {
         experimentId: experiment.id,
         round: task.round,
@@ -81,7 +89,10 @@ test('runs every round of every experiment in order, in parallel up to the limit
   assert.equal(executor.runs.length, 4 * 4);
   assert.equal(executor.maxRunning, 3);
   for (const e of outcome.results.experiments) {
-    assert.deepEqual(e.rounds.map((r) => r.round), [0, 1, 2, 3]);
+    assert.deepEqual(
+      e.rounds.map((r) => r.round),
+      [0, 1, 2, 3],
+    );
     assert.equal(e.denseAccuracy, 0.9);
     assert.ok(Math.abs(e.winningSparsity! - 0.36) < 1e-12);
   }
@@ -109,24 +120,64 @@ test('a failing round is retried up to the limit, then only its experiment fails
 
 test('bad input is not retried', async () => {
   const store = new ArtifactStore(await mkdtemp(join(tmpdir(), 'lth-ctl-')));
-  const executor = new FakeExecutor(store, (e, round) => (e.settings.task === 'b' && round === 0 ? new PermanentTaskError('weights do not fit') : undefined));
+  const executor = new FakeExecutor(store, (e, round) =>
+    e.settings.task === 'b' && round === 0 ? new PermanentTaskError('weights do not fit') : undefined,
+  );
   const outcome = await runCampaign(spec, { executor, store, replicas: services, parallelism: 4, maxAttempts: 5 });
   assert.equal(outcome.failed.length, 2);
   assert.equal(executor.runs.filter((r) => r.startsWith('b/')).length, 2);
 });
 
-test('a finished campaign asked for more rounds continues its experiments; asked for fewer, reports fewer', async () => {
+test('asked for more rounds, a finished campaign continues its experiments; for fewer, reports fewer', async () => {
   const store = new ArtifactStore(await mkdtemp(join(tmpdir(), 'lth-ctl-')));
-  const first = await runCampaign(spec, { executor: new FakeExecutor(store), store, replicas: services, parallelism: 2 });
-  const longer = parseCampaign(`name: fake\nmodels: [m]\npretrainings: [{ name: p, kind: none }]\ntasks: [a, b]\nseeds: [0, 1]\nimp: { rounds: 5 }\n`);
+  const first = await runCampaign(spec, {
+    executor: new FakeExecutor(store),
+    store,
+    replicas: services,
+    parallelism: 2,
+  });
+  const longer = parseCampaign(
+    `name: fake\nmodels: [m]\npretrainings: [{ name: p, kind: none }]\ntasks: [a, b]\nseeds: [0, 1]\n` +
+      'imp: { rounds: 5 }\n',
+  );
   const executor = new FakeExecutor(store);
   const events: CampaignEvent[] = [];
-  const second = await runCampaign(longer, { executor, store, replicas: services, parallelism: 2, onEvent: (e) => events.push(e) });
-  assert.deepEqual(second.results.experiments.map((e) => e.id), first.results.experiments.map((e) => e.id), 'the same experiments');
-  assert.deepEqual([...new Set(executor.runs.map((r) => r.split('/')[2]))].sort(), ['4', '5'], 'only rounds 4 and 5 ran');
+  const second = await runCampaign(longer, {
+    executor,
+    store,
+    replicas: services,
+    parallelism: 2,
+    onEvent: (e) => events.push(e),
+  });
+  assert.deepEqual(
+    second.results.experiments.map((e) => e.id),
+    first.results.experiments.map((e) => e.id),
+    'the same experiments',
+  );
+  assert.deepEqual(
+    [...new Set(executor.runs.map((r) => r.split('/')[2]))].sort(),
+    ['4', '5'],
+    'only rounds 4 and 5 ran',
+  );
   assert.equal(events.filter((e) => e.type === 'round-finished' && e.skipped).length, 4 * 4);
-  for (const e of second.results.experiments) assert.deepEqual(e.rounds.map((r) => r.round), [0, 1, 2, 3, 4, 5]);
-  const shorter = parseCampaign(`name: fake\nmodels: [m]\npretrainings: [{ name: p, kind: none }]\ntasks: [a, b]\nseeds: [0, 1]\nimp: { rounds: 1 }\n`);
-  const third = await runCampaign(shorter, { executor: new FakeExecutor(store), store, replicas: services, parallelism: 2 });
-  for (const e of third.results.experiments) assert.deepEqual(e.rounds.map((r) => r.round), [0, 1]);
+  for (const e of second.results.experiments)
+    assert.deepEqual(
+      e.rounds.map((r) => r.round),
+      [0, 1, 2, 3, 4, 5],
+    );
+  const shorter = parseCampaign(
+    `name: fake\nmodels: [m]\npretrainings: [{ name: p, kind: none }]\ntasks: [a, b]\nseeds: [0, 1]\n` +
+      'imp: { rounds: 1 }\n',
+  );
+  const third = await runCampaign(shorter, {
+    executor: new FakeExecutor(store),
+    store,
+    replicas: services,
+    parallelism: 2,
+  });
+  for (const e of third.results.experiments)
+    assert.deepEqual(
+      e.rounds.map((r) => r.round),
+      [0, 1],
+    );
 });

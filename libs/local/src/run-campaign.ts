@@ -43,7 +43,8 @@ function forward(task: Task, event: DriverEvent, emit: (e: CampaignEvent) => voi
     case 'progress':
       return emit({ ...event, task });
     case 'round-finished':
-      if (task.kind === 'round') emit({ type: 'round-finished', experiment: task.experiment, record: event.record, skipped: false });
+      if (task.kind === 'round')
+        emit({ type: 'round-finished', experiment: task.experiment, record: event.record, skipped: false });
       return;
     case 'pretraining-finished':
       if (task.kind === 'pretraining') emit({ ...event, pretraining: task.pretraining, skipped: false });
@@ -52,15 +53,26 @@ function forward(task: Task, event: DriverEvent, emit: (e: CampaignEvent) => voi
 }
 
 /** Finished work found in the store before the run starts is reported once, as skipped. */
-async function reportFinished(spec: CampaignSpec, store: ArtifactStore, emit: (e: CampaignEvent) => void): Promise<void> {
+async function reportFinished(
+  spec: CampaignSpec,
+  store: ArtifactStore,
+  emit: (e: CampaignEvent) => void,
+): Promise<void> {
   const experiments = expandCampaign(spec);
   for (const pretraining of pretrainingsOf(experiments)) {
     const digest = await store.getRef(refs.pretraining(pretraining.id));
-    if (digest) emit({ type: 'pretraining-finished', pretraining, record: await store.getJson<PretrainingRecord>(digest), skipped: true });
+    if (digest)
+      emit({
+        type: 'pretraining-finished',
+        pretraining,
+        record: await store.getJson<PretrainingRecord>(digest),
+        skipped: true,
+      });
   }
   const { rounds } = await readStoreProgress(store, experiments, lastRound(spec));
   for (const experiment of experiments) {
-    for (const record of rounds.get(experiment.id) ?? []) emit({ type: 'round-finished', experiment, record, skipped: true });
+    for (const record of rounds.get(experiment.id) ?? [])
+      emit({ type: 'round-finished', experiment, record, skipped: true });
   }
 }
 
@@ -84,7 +96,9 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
   const running = new Map<string, Promise<void>>();
   const busy = replicas.map(() => 0);
   const isDone = async (task: Task) =>
-    (await store.getRef(task.kind === 'pretraining' ? refs.pretraining(task.pretraining.id) : refs.round(task.experiment.id, task.round))) !== undefined;
+    (await store.getRef(
+      task.kind === 'pretraining' ? refs.pretraining(task.pretraining.id) : refs.round(task.experiment.id, task.round),
+    )) !== undefined;
 
   const launch = (task: Task, attempt: number) => {
     const key = taskKey(task);
@@ -99,7 +113,13 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
     const fail = (message: string, permanent: boolean) => {
       const seen: TaskAttempts = { started: attempt, running: false, failure: { message, permanent } };
       attempts.set(key, seen);
-      emit({ type: 'task-failed', task, attempt, error: message, willRetry: mayRetry(seen, maxAttempts) && !signal?.aborted });
+      emit({
+        type: 'task-failed',
+        task,
+        attempt,
+        error: message,
+        willRetry: mayRetry(seen, maxAttempts) && !signal?.aborted,
+      });
     };
     const done = executor
       .run(driverTask, replicas[replica]!, (event) => forward(task, event, emit), signal)
@@ -120,7 +140,14 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
   const failed = new Map<string, string>();
   for (;;) {
     const { progress } = await readStoreProgress(store, experiments, last);
-    const plan = planTasks({ experiments, lastRound: last, progress, attempts, maxAttempts, parallelism: options.parallelism });
+    const plan = planTasks({
+      experiments,
+      lastRound: last,
+      progress,
+      attempts,
+      maxAttempts,
+      parallelism: options.parallelism,
+    });
     for (const e of plan.experiments) {
       if (e.state !== 'Failed' || failed.has(e.experiment.id)) continue;
       failed.set(e.experiment.id, e.message);
@@ -132,6 +159,8 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
   }
   return {
     results: await collectResults(spec.name, experiments, last, store),
-    failed: experiments.filter((e) => failed.has(e.id)).map((experiment) => ({ experiment, error: failed.get(experiment.id)! })),
+    failed: experiments
+      .filter((e) => failed.has(e.id))
+      .map((experiment) => ({ experiment, error: failed.get(experiment.id)! })),
   };
 }

@@ -4,16 +4,24 @@ import { expandCampaign, parseCampaign } from '@lth/core';
 import { CampaignMetrics } from './campaign-metrics';
 
 const [seed0, seed1] = expandCampaign(
-  parseCampaign('name: m\nmodels: [lenet-300-100]\npretrainings: [{ name: p, kind: none }]\ntasks: [mnist]\nseeds: [0, 1]\n'),
+  parseCampaign(
+    'name: m\nmodels: [lenet-300-100]\npretrainings: [{ name: p, kind: none }]\ntasks: [mnist]\nseeds: [0, 1]\n',
+  ),
 );
 
-async function value(metrics: CampaignMetrics, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+async function value(
+  metrics: CampaignMetrics,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
   const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name)!;
-  const match = metric.values.find((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x));
+  const match = metric.values.find((v) =>
+    Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x),
+  );
   return match?.value;
 }
 
-test('the winning sparsity is absent while no pruned round matches on the mean over replicates, then the core rule', async () => {
+test('the winning sparsity is absent until a pruned round matches on the mean over replicates', async () => {
   const metrics = new CampaignMetrics();
   metrics.recordRound('m', seed0!, { round: 0, sparsity: 0, testAccuracy: 0.9 });
   metrics.recordRound('m', seed1!, { round: 0, sparsity: 0, testAccuracy: 0.8 });
@@ -36,6 +44,8 @@ test('experiments are counted by campaign and state, never by id', async () => {
   metrics.setExperimentState('m', seed1!, 'Succeeded');
   assert.equal(await value(metrics, 'lth_experiments', { state: 'Running' }), 1);
   assert.equal(await value(metrics, 'lth_experiments', { state: 'Succeeded' }), 1);
-  const labels = (await metrics.registry.getMetricsAsJSON()).flatMap((m) => m.values.flatMap((v) => Object.keys(v.labels)));
+  const labels = (await metrics.registry.getMetricsAsJSON()).flatMap((m) =>
+    m.values.flatMap((v) => Object.keys(v.labels)),
+  );
   assert.ok(!labels.includes('experiment') && !labels.includes('seed'));
 });

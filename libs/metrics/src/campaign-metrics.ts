@@ -24,7 +24,10 @@ const CAMPAIGN_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Invalid']
 export class CampaignMetrics {
   readonly registry = new Registry();
   private readonly phases = new Map<string, string>();
-  private readonly experiments = new Map<string, Group & { state: ExperimentState; rounds: Map<number, ScoredRound> }>();
+  private readonly experiments = new Map<
+    string,
+    Group & { state: ExperimentState; rounds: Map<number, ScoredRound> }
+  >();
   readonly roundsStarted: Counter;
   readonly roundsSucceeded: Counter;
   readonly roundsFailed: Counter;
@@ -40,16 +43,53 @@ export class CampaignMetrics {
     r.setDefaultLabels({ service: 'controller' });
     processMetrics(r);
     const byCampaign = { labelNames: ['campaign'], registers: [r] };
-    this.roundsStarted = new Counter({ name: 'lth_rounds_started_total', help: 'Task attempts started (IMP rounds and pre-trainings).', ...byCampaign });
-    this.roundsSucceeded = new Counter({ name: 'lth_rounds_succeeded_total', help: 'IMP rounds finished.', ...byCampaign });
-    this.roundsFailed = new Counter({ name: 'lth_rounds_failed_total', help: 'Task attempts that failed.', ...byCampaign });
-    this.roundsRetried = new Counter({ name: 'lth_rounds_retried_total', help: 'Failed task attempts that get another attempt.', ...byCampaign });
-    this.roundDuration = new Histogram({ name: 'lth_round_duration_seconds', help: 'Wall time of a task attempt.', buckets: LONG_BUCKETS, ...byCampaign });
+    this.roundsStarted = new Counter({
+      name: 'lth_rounds_started_total',
+      help: 'Task attempts started (IMP rounds and pre-trainings).',
+      ...byCampaign,
+    });
+    this.roundsSucceeded = new Counter({
+      name: 'lth_rounds_succeeded_total',
+      help: 'IMP rounds finished.',
+      ...byCampaign,
+    });
+    this.roundsFailed = new Counter({
+      name: 'lth_rounds_failed_total',
+      help: 'Task attempts that failed.',
+      ...byCampaign,
+    });
+    this.roundsRetried = new Counter({
+      name: 'lth_rounds_retried_total',
+      help: 'Failed task attempts that get another attempt.',
+      ...byCampaign,
+    });
+    this.roundDuration = new Histogram({
+      name: 'lth_round_duration_seconds',
+      help: 'Wall time of a task attempt.',
+      buckets: LONG_BUCKETS,
+      ...byCampaign,
+    });
     this.reconciles = new Counter({ name: 'lth_reconcile_total', help: 'Reconciles of a campaign.', registers: [r] });
-    this.reconcileErrors = new Counter({ name: 'lth_reconcile_errors_total', help: 'Reconciles that failed (retried with backoff).', registers: [r] });
-    this.reconcileDuration = new Histogram({ name: 'lth_reconcile_duration_seconds', help: 'Time of one reconcile.', buckets: RPC_BUCKETS, registers: [r] });
+    this.reconcileErrors = new Counter({
+      name: 'lth_reconcile_errors_total',
+      help: 'Reconciles that failed (retried with backoff).',
+      registers: [r],
+    });
+    this.reconcileDuration = new Histogram({
+      name: 'lth_reconcile_duration_seconds',
+      help: 'Time of one reconcile.',
+      buckets: RPC_BUCKETS,
+      registers: [r],
+    });
     this.jobsCreated = new Counter({ name: 'lth_jobs_created_total', help: 'Task Jobs created.', registers: [r] });
-    new Gauge({ name: 'lth_workqueue_depth', help: 'Campaign keys waiting to be reconciled.', registers: [r], collect() { this.set(sources.queueDepth?.() ?? 0); } });
+    new Gauge({
+      name: 'lth_workqueue_depth',
+      help: 'Campaign keys waiting to be reconciled.',
+      registers: [r],
+      collect() {
+        this.set(sources.queueDepth?.() ?? 0);
+      },
+    });
     new Gauge({
       name: 'lth_leader',
       help: '1 when this controller holds the Lease (always 1 when running locally).',
@@ -67,7 +107,8 @@ export class CampaignMetrics {
       registers: [r],
       collect() {
         this.reset();
-        for (const phase of CAMPAIGN_PHASES) this.set({ phase }, [...phases.values()].filter((p) => p === phase).length);
+        for (const phase of CAMPAIGN_PHASES)
+          this.set({ phase }, [...phases.values()].filter((p) => p === phase).length);
       },
     });
     new Gauge({
@@ -84,7 +125,10 @@ export class CampaignMetrics {
       const out = new Map<string, { labels: Group; replicates: ScoredRound[][] }>();
       for (const e of experiments.values()) {
         const key = `${e.campaign}\u0000${e.pretraining}\u0000${e.task}`;
-        const group = out.get(key) ?? { labels: { campaign: e.campaign, pretraining: e.pretraining, task: e.task }, replicates: [] };
+        const group = out.get(key) ?? {
+          labels: { campaign: e.campaign, pretraining: e.pretraining, task: e.task },
+          replicates: [],
+        };
         group.replicates.push([...e.rounds.values()].sort((a, b) => a.round - b.round));
         out.set(key, group);
       }
@@ -105,16 +149,30 @@ export class CampaignMetrics {
         },
       });
     const latest = (pick: (r: ScoredRound) => number) => (replicates: ScoredRound[][]) => {
-      const last = replicates.map((rounds) => rounds[rounds.length - 1]).filter((x): x is ScoredRound => x !== undefined);
+      const last = replicates
+        .map((rounds) => rounds[rounds.length - 1])
+        .filter((x): x is ScoredRound => x !== undefined);
       return last.length ? last.reduce((s, x) => s + pick(x), 0) / last.length : null;
     };
-    perGroup('lth_current_sparsity_ratio', 'Sparsity of the latest finished round (mean over replicates).', latest((x) => x.sparsity));
-    perGroup('lth_latest_test_accuracy_ratio', 'Test accuracy of the latest finished round (mean over replicates).', latest((x) => x.testAccuracy));
-    perGroup('lth_dense_test_accuracy_ratio', 'Test accuracy of the dense model, round 0 (mean over replicates).', (reps) =>
-      denseAccuracyOf(meanOverReplicates(reps)),
+    perGroup(
+      'lth_current_sparsity_ratio',
+      'Sparsity of the latest finished round (mean over replicates).',
+      latest((x) => x.sparsity),
     );
-    perGroup('lth_winning_sparsity_ratio', 'Sparsity of the sparsest matching subnetwork so far, on the mean over replicates; absent while there is none.', (reps) =>
-      winningSparsity(meanOverReplicates(reps)),
+    perGroup(
+      'lth_latest_test_accuracy_ratio',
+      'Test accuracy of the latest finished round (mean over replicates).',
+      latest((x) => x.testAccuracy),
+    );
+    perGroup(
+      'lth_dense_test_accuracy_ratio',
+      'Test accuracy of the dense model, round 0 (mean over replicates).',
+      (reps) => denseAccuracyOf(meanOverReplicates(reps)),
+    );
+    perGroup(
+      'lth_winning_sparsity_ratio',
+      'Sparsity of the sparsest matching subnetwork so far, on the mean over replicates; absent while there is none.',
+      (reps) => winningSparsity(meanOverReplicates(reps)),
     );
     new Gauge({
       name: 'lth_round_test_accuracy_ratio',
@@ -124,7 +182,8 @@ export class CampaignMetrics {
       collect() {
         this.reset();
         for (const g of groups()) {
-          for (const x of meanOverReplicates(g.replicates)) this.set({ ...g.labels, round: String(x.round) }, x.testAccuracy);
+          for (const x of meanOverReplicates(g.replicates))
+            this.set({ ...g.labels, round: String(x.round) }, x.testAccuracy);
         }
       },
     });
@@ -150,6 +209,10 @@ export class CampaignMetrics {
 
   /** A finished round's numbers (from a local event or from the store, in a cluster). */
   recordRound(campaign: string, experiment: Experiment, round: ScoredRound): void {
-    this.entry(campaign, experiment).rounds.set(round.round, { round: round.round, sparsity: round.sparsity, testAccuracy: round.testAccuracy });
+    this.entry(campaign, experiment).rounds.set(round.round, {
+      round: round.round,
+      sparsity: round.sparsity,
+      testAccuracy: round.testAccuracy,
+    });
   }
 }

@@ -18,7 +18,16 @@ export class DataFeed {
     signal?: AbortSignal,
   ): AsyncGenerator<dataV1.StreamBatchesResponse> {
     const call = this.client.streamBatches(
-      { dataset, split: splitEnum(split), seed: options.seed, batchSize: options.batchSize, shuffle: options.shuffle, shardIndex: 0, shardCount: 1, maxExamples: options.maxExamples },
+      {
+        dataset,
+        split: splitEnum(split),
+        seed: options.seed,
+        batchSize: options.batchSize,
+        shuffle: options.shuffle,
+        shardIndex: 0,
+        shardCount: 1,
+        maxExamples: options.maxExamples,
+      },
       new Metadata(),
       { deadline: deadlineIn(DEADLINES.streamBatches) },
     );

@@ -11,7 +11,11 @@ export interface DataServiceStats {
 }
 
 /** Lists datasets and streams batches of raw uint8 pixels (as bytes, not repeated numbers). */
-export function dataService(registry: DatasetRegistry, options: HandlerOptions, stats: DataServiceStats = { bytesStreamed: 0 }): ServiceBinding & { name: string } {
+export function dataService(
+  registry: DatasetRegistry,
+  options: HandlerOptions,
+  stats: DataServiceStats = { bytesStreamed: 0 },
+): ServiceBinding & { name: string } {
   const implementation: dataV1.DataServiceServer = {
     listDatasets: unary('ListDatasets', options, async () => ({
       datasets: await Promise.all(registry.names().map(async (n) => toProto((await registry.get(n)).info))),
@@ -32,7 +36,11 @@ export function dataService(registry: DatasetRegistry, options: HandlerOptions, 
       });
       for (const b of batches) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
-        await send({ count: b.count, pixels: Buffer.from(b.pixels.buffer, b.pixels.byteOffset, b.pixels.byteLength), labels: Buffer.from(b.labels.buffer, b.labels.byteOffset, b.labels.byteLength) });
+        await send({
+          count: b.count,
+          pixels: Buffer.from(b.pixels.buffer, b.pixels.byteOffset, b.pixels.byteLength),
+          labels: Buffer.from(b.labels.buffer, b.labels.byteOffset, b.labels.byteLength),
+        });
         stats.bytesStreamed += b.pixels.byteLength + b.labels.byteLength;
       }
     }),

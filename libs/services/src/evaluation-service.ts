@@ -7,7 +7,11 @@ import { loadMaskFor, networkFor, requireModel } from './model-weights';
 import { Semaphore } from './semaphore';
 
 /** Accuracy and loss of weights under a mask on a split. */
-export function evaluationService(store: ArtifactStore, feed: DataFeed, options: HandlerOptions): ServiceBinding & { name: string } {
+export function evaluationService(
+  store: ArtifactStore,
+  feed: DataFeed,
+  options: HandlerOptions,
+): ServiceBinding & { name: string } {
   const slots = new Semaphore(1);
   const implementation: evaluationV1.EvaluationServiceServer = {
     evaluate: unary('Evaluate', options, async (req: evaluationV1.EvaluateRequest, ctx) => {
@@ -24,7 +28,12 @@ export function evaluationService(store: ArtifactStore, feed: DataFeed, options:
         network.setWeights(mask ? applyMask(weights, mask) : weights);
         const started = performance.now();
         const input = { height: info.height, width: info.width, channels: info.channels };
-        for await (const batch of feed.batches(req.dataset, split, { seed: 0, batchSize: req.batchSize, shuffle: false, maxExamples: req.maxExamples }, ctx.signal)) {
+        for await (const batch of feed.batches(
+          req.dataset,
+          split,
+          { seed: 0, batchSize: req.batchSize, shuffle: false, maxExamples: req.maxExamples },
+          ctx.signal,
+        )) {
           const { x, y } = batchTensors(batch.pixels, batch.labels, input, info.numClasses);
           evaluator.add(x, y);
           tf.dispose([x, y]);
@@ -38,5 +47,9 @@ export function evaluationService(store: ArtifactStore, feed: DataFeed, options:
       }
     }),
   };
-  return { name: 'lth.evaluation.v1.EvaluationService', definition: evaluationV1.EvaluationServiceService, implementation };
+  return {
+    name: 'lth.evaluation.v1.EvaluationService',
+    definition: evaluationV1.EvaluationServiceService,
+    implementation,
+  };
 }

@@ -49,7 +49,8 @@ export function fineTuneService(
       const network = networkFor(req.model, info);
       let trainer: MaskedTrainer | undefined;
       try {
-        await loadInitialWeights(store, network, req.initWeightsDigest, req.seed, req.freshHead);
+        const init = { digest: req.initWeightsDigest, seed: req.seed, freshHead: req.freshHead };
+        await loadInitialWeights(store, network, init);
         const mask = await loadMaskFor(store, network, req.maskDigest);
         trainer = new MaskedTrainer(network, mask, optimizer);
         const stepsPerEpoch = Math.ceil(splitSize(info, 'train', req.maxExamples) / req.batchSize);
@@ -62,7 +63,17 @@ export function fineTuneService(
         let windowStart = started;
         let windowImages = 0;
         for (let epoch = 0; epoch < epochs && step < totalSteps; epoch++) {
-          const batches = feed.batches(req.dataset, 'train', { seed: deriveSeed(req.seed, 'epoch', epoch), batchSize: req.batchSize, shuffle: true, maxExamples: req.maxExamples }, ctx.signal);
+          const batches = feed.batches(
+            req.dataset,
+            'train',
+            {
+              seed: deriveSeed(req.seed, 'epoch', epoch),
+              batchSize: req.batchSize,
+              shuffle: true,
+              maxExamples: req.maxExamples,
+            },
+            ctx.signal,
+          );
           for await (const batch of batches) {
             if (step >= totalSteps) break;
             const { x, y } = batchTensors(batch.pixels, batch.labels, input, info.numClasses);
@@ -77,7 +88,9 @@ export function fineTuneService(
               lastLoss = await trainer.takeMeanLoss();
               const imagesPerSecond = windowImages / ((performance.now() - windowStart) / 1000);
               stats.imagesPerSecond = imagesPerSecond;
-              await send({ event: { $case: 'progress', value: { step, totalSteps, epoch, loss: lastLoss, imagesPerSecond } } });
+              await send({
+                event: { $case: 'progress', value: { step, totalSteps, epoch, loss: lastLoss, imagesPerSecond } },
+              });
               windowStart = performance.now();
               windowImages = 0;
             }
@@ -86,7 +99,12 @@ export function fineTuneService(
         const weights = await network.getWeights();
         const trainSeconds = (performance.now() - started) / 1000;
         const digest = await putWeights(store, weights);
-        await send({ event: { $case: 'result', value: { weightsDigest: digest, steps: step, finalLoss: lastLoss, trainSeconds, backend: activeBackend() } } });
+        await send({
+          event: {
+            $case: 'result',
+            value: { weightsDigest: digest, steps: step, finalLoss: lastLoss, trainSeconds, backend: activeBackend() },
+          },
+        });
       } finally {
         trainer?.dispose();
         network.dispose();

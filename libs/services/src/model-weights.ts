@@ -13,7 +13,12 @@ export function networkFor(model: string, info: dataV1.DatasetInfo): Network {
  * Loads initial weights into a network: all from the seed when there is no digest; with
  * freshHead, everything but the classifier from the artifact and a new head from the seed.
  */
-export async function loadInitialWeights(store: ArtifactStore, network: Network, digest: string, seed: number, freshHead: boolean): Promise<void> {
+export async function loadInitialWeights(
+  store: ArtifactStore,
+  network: Network,
+  init: { digest: string; seed: number; freshHead: boolean },
+): Promise<void> {
+  const { digest, seed, freshHead } = init;
   if (!digest) {
     network.initialize(seed);
     return;
@@ -26,7 +31,10 @@ export async function loadInitialWeights(store: ArtifactStore, network: Network,
 export async function loadMaskFor(store: ArtifactStore, network: Network, digest: string): Promise<Mask | undefined> {
   if (!digest) return undefined;
   const mask = await getMask(store, checkDigest(digest, 'mask_digest'));
-  checkMaskFits(network.weightNames.map((name) => ({ name, shape: network.variable(name).shape })), mask);
+  checkMaskFits(
+    network.weightNames.map((name) => ({ name, shape: network.variable(name).shape })),
+    mask,
+  );
   return mask;
 }
 

@@ -18,10 +18,11 @@ const STRATEGIES = new Map<pruningV1.Strategy, PruningPolicy['strategy']>([
 ]);
 
 /** The request's policy, checked by the campaign schema's rules; the service invents no default. */
-export function policyFromProto(p: pruningV1.PruningPolicy | undefined): PruningPolicy {
+function policyFromProto(p: pruningV1.PruningPolicy | undefined): PruningPolicy {
   if (!p) throw new InvalidArgumentError('policy is required');
   const strategy = STRATEGIES.get(p.strategy);
-  if (!strategy) throw new InvalidArgumentError('policy.strategy must be STRATEGY_GLOBAL_MAGNITUDE or STRATEGY_LAYERWISE_MAGNITUDE');
+  if (!strategy)
+    throw new InvalidArgumentError('policy.strategy must be STRATEGY_GLOBAL_MAGNITUDE or STRATEGY_LAYERWISE_MAGNITUDE');
   const parsed = pruningSchema.safeParse({ ...p, strategy });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -31,7 +32,13 @@ export function policyFromProto(p: pruningV1.PruningPolicy | undefined): Pruning
 }
 
 function statsToProto(digest: string, s: MaskStats): pruningV1.PruneResponse {
-  return { maskDigest: digest, layers: s.layers, sparsity: s.sparsity, remainingWeights: s.remaining, prunableWeights: s.prunable };
+  return {
+    maskDigest: digest,
+    layers: s.layers,
+    sparsity: s.sparsity,
+    remainingWeights: s.remaining,
+    prunableWeights: s.prunable,
+  };
 }
 
 /** Computes next masks in the pure core; reads and writes artifacts by digest. */

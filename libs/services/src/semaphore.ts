@@ -17,7 +17,9 @@ export class Semaphore {
   async acquire(signal?: AbortSignal): Promise<() => void> {
     if (this.active >= this.limit) {
       if (this.waiting.length >= this.maxWaiting) {
-        throw new ResourceExhaustedError(`${this.active} running and ${this.waiting.length} waiting: try another replica or later`);
+        throw new ResourceExhaustedError(
+          `${this.active} running and ${this.waiting.length} waiting: try another replica or later`,
+        );
       }
       await new Promise<void>((resolve, reject) => {
         const wake = () => {

@@ -3,7 +3,14 @@ import { InvalidArgumentError } from '@lth/core';
 import { DatasetRegistry, idxDataset } from '@lth/datasets';
 import { ArtifactStore, defaultStoreRoot } from '@lth/store';
 import { initBackend, parseBackendChoice } from '@lth/tensor';
-import { createLogger, dataClient, startServer, type Logger, type RunningServer, type ServiceBinding } from '@lth/grpc-kit';
+import {
+  createLogger,
+  dataClient,
+  startServer,
+  type Logger,
+  type RunningServer,
+  type ServiceBinding,
+} from '@lth/grpc-kit';
 import { dataService } from './data-service';
 import { DataFeed } from './data-feed';
 import { evaluationService } from './evaluation-service';
@@ -14,8 +21,7 @@ import { startMetricsServer, type MetricsServer } from '@lth/metrics';
 import type { DataServiceStats } from './data-service';
 import type { FineTuneStats } from './finetune-service';
 
-export const SERVICE_KINDS = ['data', 'pruning', 'finetune', 'evaluation'] as const;
-export type ServiceKind = (typeof SERVICE_KINDS)[number];
+export type ServiceKind = 'data' | 'pruning' | 'finetune' | 'evaluation';
 
 export interface ServeOptions {
   /** host:port; port 0 picks a free one. */
@@ -47,11 +53,6 @@ export interface ServingService {
   metrics?: MetricsServer;
 }
 
-export function parseServiceKind(value: string): ServiceKind {
-  if ((SERVICE_KINDS as readonly string[]).includes(value)) return value as ServiceKind;
-  throw new InvalidArgumentError(`unknown service "${value}" (known: ${SERVICE_KINDS.join(', ')})`);
-}
-
 /**
  * Starts one service: binds, loads what it needs (backend, datasets) while health says
  * NOT_SERVING, then says SERVING.
@@ -61,7 +62,8 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
   const store = new ArtifactStore(options.store ?? defaultStoreRoot());
   const needsBackend = kind === 'finetune' || kind === 'evaluation';
   const needsData = kind === 'finetune' || kind === 'evaluation';
-  if (needsData && !options.dataAddress) throw new InvalidArgumentError(`the ${kind} service needs --data ADDRESS (the data service)`);
+  if (needsData && !options.dataAddress)
+    throw new InvalidArgumentError(`the ${kind} service needs --data ADDRESS (the data service)`);
   const shutdown = new AbortController();
   let backend = 'none';
   const dataStats: DataServiceStats = { bytesStreamed: 0 };
@@ -79,7 +81,9 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
   let registry: DatasetRegistry | undefined;
   switch (kind) {
     case 'data':
-      registry = new DatasetRegistry(options.cacheDir ?? process.env['LTH_CACHE'] ?? join(process.cwd(), '.lth', 'cache'));
+      registry = new DatasetRegistry(
+        options.cacheDir ?? process.env['LTH_CACHE'] ?? join(process.cwd(), '.lth', 'cache'),
+      );
       for (const spec of options.idx ?? []) {
         const [name, dir] = spec.split('=');
         if (!name || !dir) throw new InvalidArgumentError(`--idx wants NAME=DIR, got "${spec}"`);
@@ -91,7 +95,12 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
       binding = pruningService(store, handlerOptions);
       break;
     case 'finetune':
-      binding = fineTuneService(store, new DataFeed(dataClient(options.dataAddress!)), { ...handlerOptions, maxConcurrent: options.maxConcurrent ?? 1, maxQueued: options.maxQueued ?? 16 }, fineTuneStats);
+      binding = fineTuneService(
+        store,
+        new DataFeed(dataClient(options.dataAddress!)),
+        { ...handlerOptions, maxConcurrent: options.maxConcurrent ?? 1, maxQueued: options.maxQueued ?? 16 },
+        fineTuneStats,
+      );
       break;
     case 'evaluation':
       binding = evaluationService(store, new DataFeed(dataClient(options.dataAddress!)), handlerOptions);
@@ -108,10 +117,15 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
     for (const name of options.preload ?? registry.names()) {
       const started = performance.now();
       const d = await registry.get(name);
-      log.info({ dataset: name, train: d.info.trainSize, seconds: (performance.now() - started) / 1000 }, 'dataset ready');
+      log.info(
+        { dataset: name, train: d.info.trainSize, seconds: (performance.now() - started) / 1000 },
+        'dataset ready',
+      );
     }
   }
-  const metricsServer = options.metricsListen ? await startMetricsServer(metrics.registry, options.metricsListen) : undefined;
+  const metricsServer = options.metricsListen
+    ? await startMetricsServer(metrics.registry, options.metricsListen)
+    : undefined;
   if (metricsServer) server.shutdownSignal.addEventListener('abort', () => void metricsServer.close(), { once: true });
   server.setServing(true);
   log.info({ address: server.address, backend, metrics: metricsServer?.address }, `${kind} service serving`);

@@ -21,7 +21,7 @@ function count(value: string): number {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The flags of one service's process (one parser for the four service apps). */
-export function serviceProgram(kind: ServiceKind): Command {
+function serviceProgram(kind: ServiceKind): Command {
   const program = new Command(`lth-${kind}`)
     .description(`the lth ${kind} service (gRPC, with grpc.health.v1)`)
     .option('--listen <host:port>', 'address to bind (port 0 picks one; the bound address is printed)', '127.0.0.1:0')
@@ -48,10 +48,16 @@ export function serviceProgram(kind: ServiceKind): Command {
 }
 
 /** Runs one service as a process: serve, print the address line, stop gracefully on SIGTERM. */
-export async function runService(kind: ServiceKind, options: ServeOptions): Promise<void> {
+async function runService(kind: ServiceKind, options: ServeOptions): Promise<void> {
   const log = options.log ?? createLogger(`lth-${kind}`);
   const { server, backend, metrics } = await serve(kind, { ...options, log });
-  const line: ListeningLine = { service: kind, address: server.address, metrics: metrics?.address, backend, pid: process.pid };
+  const line: ListeningLine = {
+    service: kind,
+    address: server.address,
+    metrics: metrics?.address,
+    backend,
+    pid: process.pid,
+  };
   process.stdout.write(JSON.stringify(line) + '\n');
   shutdownOnSignals(server, log);
 }

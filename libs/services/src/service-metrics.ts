@@ -1,4 +1,13 @@
-import { Counter, Gauge, Histogram, LONG_BUCKETS, processMetrics, Registry, RPC_BUCKETS, syncedCounter } from '@lth/metrics';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  LONG_BUCKETS,
+  processMetrics,
+  Registry,
+  RPC_BUCKETS,
+  syncedCounter,
+} from '@lth/metrics';
 import { GrpcStatus } from '@lth/grpc-kit';
 import type { StoreCounters } from '@lth/store';
 import { tf } from '@lth/tensor';
@@ -29,11 +38,37 @@ export function createServiceMetrics(src: ServiceMetricSources): ServiceMetrics 
   const registry = new Registry();
   registry.setDefaultLabels({ service: src.service });
   processMetrics(registry);
-  const handled = new Counter({ name: 'lth_grpc_server_handled_total', help: 'RPCs finished, by method and gRPC status code.', labelNames: ['method', 'code'], registers: [registry] });
-  const handling = new Histogram({ name: 'lth_grpc_server_handling_seconds', help: 'Time to finish an RPC, by method.', labelNames: ['method'], buckets: RPC_BUCKETS, registers: [registry] });
-  const pruning = new Histogram({ name: 'lth_pruning_duration_seconds', help: 'Time to compute a mask (Prune, RandomPrune).', buckets: RPC_BUCKETS, registers: [registry] });
-  const evaluation = new Histogram({ name: 'lth_evaluation_duration_seconds', help: 'Time to evaluate weights under a mask on a split.', buckets: LONG_BUCKETS, registers: [registry] });
-  const training = new Histogram({ name: 'lth_finetune_duration_seconds', help: 'Time of a whole fine-tuning (or pre-training) call.', buckets: LONG_BUCKETS, registers: [registry] });
+  const handled = new Counter({
+    name: 'lth_grpc_server_handled_total',
+    help: 'RPCs finished, by method and gRPC status code.',
+    labelNames: ['method', 'code'],
+    registers: [registry],
+  });
+  const handling = new Histogram({
+    name: 'lth_grpc_server_handling_seconds',
+    help: 'Time to finish an RPC, by method.',
+    labelNames: ['method'],
+    buckets: RPC_BUCKETS,
+    registers: [registry],
+  });
+  const pruning = new Histogram({
+    name: 'lth_pruning_duration_seconds',
+    help: 'Time to compute a mask (Prune, RandomPrune).',
+    buckets: RPC_BUCKETS,
+    registers: [registry],
+  });
+  const evaluation = new Histogram({
+    name: 'lth_evaluation_duration_seconds',
+    help: 'Time to evaluate weights under a mask on a split.',
+    buckets: LONG_BUCKETS,
+    registers: [registry],
+  });
+  const training = new Histogram({
+    name: 'lth_finetune_duration_seconds',
+    help: 'Time of a whole fine-tuning (or pre-training) call.',
+    buckets: LONG_BUCKETS,
+    registers: [registry],
+  });
   new Gauge({
     name: 'lth_backend_info',
     help: 'The TF.js backend this process computes on (1 for the one in use).',
@@ -44,12 +79,32 @@ export function createServiceMetrics(src: ServiceMetricSources): ServiceMetrics 
       this.set({ backend: src.backend() }, 1);
     },
   });
-  syncedCounter(registry, 'lth_store_read_bytes_total', 'Bytes read from the artifact store (verified).', () => src.store.bytesRead);
-  syncedCounter(registry, 'lth_store_written_bytes_total', 'Bytes written to the artifact store.', () => src.store.bytesWritten);
-  syncedCounter(registry, 'lth_store_digest_failures_total', 'Artifacts refused because their bytes did not match their digest.', () => src.store.digestFailures);
+  syncedCounter(
+    registry,
+    'lth_store_read_bytes_total',
+    'Bytes read from the artifact store (verified).',
+    () => src.store.bytesRead,
+  );
+  syncedCounter(
+    registry,
+    'lth_store_written_bytes_total',
+    'Bytes written to the artifact store.',
+    () => src.store.bytesWritten,
+  );
+  syncedCounter(
+    registry,
+    'lth_store_digest_failures_total',
+    'Artifacts refused because their bytes did not match their digest.',
+    () => src.store.digestFailures,
+  );
   if (src.data) {
     const data = src.data;
-    syncedCounter(registry, 'lth_data_streamed_bytes_total', 'Pixel and label bytes streamed to clients.', () => data.bytesStreamed);
+    syncedCounter(
+      registry,
+      'lth_data_streamed_bytes_total',
+      'Pixel and label bytes streamed to clients.',
+      () => data.bytesStreamed,
+    );
   }
   if (src.finetune) {
     const ft = src.finetune;
@@ -65,8 +120,22 @@ export function createServiceMetrics(src: ServiceMetricSources): ServiceMetrics 
     });
   }
   if (src.tensors) {
-    new Gauge({ name: 'lth_tfjs_tensors', help: 'Live TF.js tensors (a leak shows as a rising line).', registers: [registry], collect() { this.set(tf.memory().numTensors); } });
-    new Gauge({ name: 'lth_tfjs_bytes', help: 'Bytes held by live TF.js tensors.', registers: [registry], collect() { this.set(tf.memory().numBytes); } });
+    new Gauge({
+      name: 'lth_tfjs_tensors',
+      help: 'Live TF.js tensors (a leak shows as a rising line).',
+      registers: [registry],
+      collect() {
+        this.set(tf.memory().numTensors);
+      },
+    });
+    new Gauge({
+      name: 'lth_tfjs_bytes',
+      help: 'Bytes held by live TF.js tensors.',
+      registers: [registry],
+      collect() {
+        this.set(tf.memory().numBytes);
+      },
+    });
   }
   return {
     registry,

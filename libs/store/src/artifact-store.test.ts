@@ -10,7 +10,9 @@ async function fresh(): Promise<ArtifactStore> {
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
-  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name));
+  return (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name));
 }
 
 test('put is content-addressed and leaves no temporary files', async () => {
@@ -31,7 +33,10 @@ test('a flipped byte is refused, not used', async () => {
   const bytes = await readFile(path!);
   bytes[3] = bytes[3]! ^ 0x01;
   await writeFile(path!, bytes);
-  await assert.rejects(store.get(digest), (e: unknown) => e instanceof ArtifactCorruptError && e.message.includes(digest));
+  await assert.rejects(
+    store.get(digest),
+    (e: unknown) => e instanceof ArtifactCorruptError && e.message.includes(digest),
+  );
   assert.equal(store.counters.digestFailures, 1);
 });
 

@@ -11,7 +11,10 @@ const REF = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 export class ArtifactCorruptError extends Error {
   readonly kind = 'data-loss';
-  constructor(readonly digest: Digest, actual: string) {
+  constructor(
+    readonly digest: Digest,
+    actual: string,
+  ) {
     super(`artifact ${digest} is corrupt: its bytes hash to sha256:${actual}; refusing to use it`);
   }
 }
@@ -96,7 +99,8 @@ export class ArtifactStore {
     try {
       bytes = await readFile(path);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`artifact ${digest} is not in the store`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new NotFoundError(`artifact ${digest} is not in the store`);
       throw e;
     }
     this.counters.bytesRead += bytes.length;
@@ -145,4 +149,3 @@ async function exists(path: string): Promise<boolean> {
 export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env['LTH_STORE'] ?? join(process.cwd(), '.lth', 'store'));
 }
-

@@ -1,3 +1,3 @@
-export { ArtifactStore, ArtifactCorruptError, checkDigest, defaultStoreRoot, digestOf, type Digest, type StoreCounters } from './artifact-store';
+export { ArtifactStore, checkDigest, defaultStoreRoot, type Digest, type StoreCounters } from './artifact-store';
 export { writeFileAtomically } from './atomic-file';
-export { putWeights, getWeights, getWeightSpecs, putMask, getMask, type WeightsManifest } from './tensor-artifacts';
+export { putWeights, getWeights, getWeightSpecs, putMask, getMask } from './tensor-artifacts';

@@ -1,4 +1,13 @@
-import { decodeMask, decodeWeights, encodeMask, encodeWeights, InvalidArgumentError, type Mask, type WeightSpec, type WeightTensor } from '@lth/core';
+import {
+  decodeMask,
+  decodeWeights,
+  encodeMask,
+  encodeWeights,
+  InvalidArgumentError,
+  type Mask,
+  type WeightSpec,
+  type WeightTensor,
+} from '@lth/core';
 import type { ArtifactStore, Digest } from './artifact-store';
 
 /** The manifest of a weights artifact: TF.js's weightsManifest, whose path is the data's digest. */
@@ -11,7 +20,10 @@ export interface WeightsManifest {
 export async function putWeights(store: ArtifactStore, weights: readonly WeightTensor[]): Promise<Digest> {
   const { specs, data } = encodeWeights(weights);
   const dataDigest = await store.put(data);
-  const manifest: WeightsManifest = { format: 'lth-weights/v1', weightsManifest: [{ paths: [dataDigest], weights: specs }] };
+  const manifest: WeightsManifest = {
+    format: 'lth-weights/v1',
+    weightsManifest: [{ paths: [dataDigest], weights: specs }],
+  };
   return store.putJson(manifest);
 }
 
@@ -23,14 +35,16 @@ async function getManifest(store: ArtifactStore, digest: Digest): Promise<Weight
     if (e instanceof SyntaxError) throw new InvalidArgumentError(`artifact ${digest} is not a weights manifest`);
     throw e;
   }
-  if (manifest?.format !== 'lth-weights/v1') throw new InvalidArgumentError(`artifact ${digest} is not a weights manifest`);
+  if (manifest?.format !== 'lth-weights/v1')
+    throw new InvalidArgumentError(`artifact ${digest} is not a weights manifest`);
   return manifest;
 }
 
 export async function getWeights(store: ArtifactStore, digest: Digest): Promise<WeightTensor[]> {
   const manifest = await getManifest(store, digest);
   const out: WeightTensor[] = [];
-  for (const group of manifest.weightsManifest) out.push(...decodeWeights(group.weights, await store.get(group.paths[0])));
+  for (const group of manifest.weightsManifest)
+    out.push(...decodeWeights(group.weights, await store.get(group.paths[0])));
   return out;
 }
 

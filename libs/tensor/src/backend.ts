@@ -58,7 +58,9 @@ export function parseBackendChoice(value: string | undefined): BackendChoice {
  * Picks the backend: `auto` takes the first that loads of native GPU, native CPU, wasm and
  * plain JS; a named one must load or this fails. Idempotent within a process.
  */
-export async function initBackend(choice: BackendChoice = parseBackendChoice(process.env['LTH_BACKEND'])): Promise<BackendReport> {
+export async function initBackend(
+  choice: BackendChoice = parseBackendChoice(process.env['LTH_BACKEND']),
+): Promise<BackendReport> {
   if (active && (choice === 'auto' || choice === active.backend)) return active;
   const order: BackendName[] = choice === 'auto' ? [...BACKENDS] : [choice];
   const skipped: BackendReport['skipped'] = [];

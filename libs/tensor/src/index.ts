@@ -1,6 +1,11 @@
-export { initBackend, activeBackend, parseBackendChoice, BACKENDS, type BackendName, type BackendChoice, type BackendReport } from './backend';
-export { registerWasmConv2DBackpropFilter } from './wasm-conv-backprop-filter';
-export { registerWasmConv2DBackpropInput } from './wasm-conv-backprop-input';
+export {
+  initBackend,
+  activeBackend,
+  parseBackendChoice,
+  type BackendName,
+  type BackendChoice,
+  type BackendReport,
+} from './backend';
 export { getModel, models, MODEL_NAMES, type ModelDefinition } from './models/registry';
 export type { InputShape } from './models/input-shape';
 export { Network, isHead } from './network';

@@ -51,7 +51,12 @@ for (const model of ['lenet-300-100', 'resnet-8']) {
   test(`${model}: pruned weights stay exactly zero through fine-tuning, and training learns`, async () => {
     const init = new Network(model, input, 4);
     init.initialize(1);
-    const mask = pruneByMagnitude(await init.getWeights(), undefined, { strategy: 'global', rate: 0.5, excludePatterns: [], pruneStem: false });
+    const mask = pruneByMagnitude(await init.getWeights(), undefined, {
+      strategy: 'global',
+      rate: 0.5,
+      excludePatterns: [],
+      pruneStem: false,
+    });
     init.dispose();
     const { net, loss } = await train(model, mask, 12);
     const weights = await net.getWeights();
@@ -115,7 +120,12 @@ test('weights that do not fit the model are refused with the names at fault', as
   other.initialize(0);
   assert.throws(() => net.setWeights([]), /missing fc1\/kernel/);
   const weights = await other.getWeights();
-  assert.throws(() => net.setWeights(weights), (e: unknown) => (e as { kind: string }).kind === 'failed-precondition' && /fc1\/kernel has shape \[120,300\]/.test((e as Error).message));
+  assert.throws(
+    () => net.setWeights(weights),
+    (e: unknown) =>
+      (e as { kind: string }).kind === 'failed-precondition' &&
+      /fc1\/kernel has shape \[120,300\]/.test((e as Error).message),
+  );
   net.dispose();
   other.dispose();
 });

@@ -15,21 +15,24 @@ export function registerWasmConv2DBackpropFilter(): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
       const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as ConvGradientAttrs & { filterShape: [number, number, number, number] };
+      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as ConvGradientAttrs & {
+        filterShape: [number, number, number, number];
+      };
       if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm supports NHWC only');
       return tf.tidy(() => {
         const input = wrapTensorInfo(x, backend as tf.KernelBackend) as tf.Tensor4D;
         const gradient = wrapTensorInfo(dy, backend as tf.KernelBackend) as tf.Tensor4D;
-        const info = tf.backend_util.computeConv2DInfo(
-          input.shape,
-          filterShape,
-          strides,
-          1,
-          pad,
-          dimRoundingMode,
-        );
+        const info = tf.backend_util.computeConv2DInfo(input.shape, filterShape, strides, 1, pad, dimRoundingMode);
         const { top, bottom, left, right } = info.padInfo;
-        const padded = top || bottom || left || right ? tf.pad(input, [[0, 0], [top, bottom], [left, right], [0, 0]]) : input;
+        const padded =
+          top || bottom || left || right
+            ? tf.pad(input, [
+                [0, 0],
+                [top, bottom],
+                [left, right],
+                [0, 0],
+              ])
+            : input;
         const dilated = tf.conv2d(
           tf.transpose(padded, [3, 1, 2, 0]),
           tf.transpose(gradient, [1, 2, 0, 3]),

@@ -23,11 +23,16 @@ const CASES: Case[] = [
 ];
 
 /** Gradients of a conv layer's loss with respect to its filter and its input. */
-async function gradients(backend: string, [xs, fs, stride, pad]: Case): Promise<{ filter: Float32Array; input: Float32Array }> {
+async function gradients(
+  backend: string,
+  [xs, fs, stride, pad]: Case,
+): Promise<{ filter: Float32Array; input: Float32Array }> {
   await tf.setBackend(backend);
   const x = tf.tensor4d(random(xs, 1), xs as [number, number, number, number]);
   const f = tf.tensor4d(random(fs, 2), fs as [number, number, number, number]);
-  const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad))))([x, f]);
+  const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad))),
+  )([x, f]);
   const out = { input: (await gx!.data()) as Float32Array, filter: (await gf!.data()) as Float32Array };
   tf.dispose([x, f, gx!, gf!]);
   return out;
@@ -36,7 +41,8 @@ async function gradients(backend: string, [xs, fs, stride, pad]: Case): Promise<
 function worstRelativeError(actual: Float32Array, expected: Float32Array): number {
   assert.equal(actual.length, expected.length);
   let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
+  for (let i = 0; i < actual.length; i++)
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
   return worst;
 }
 

@@ -17,12 +17,24 @@ function emit(record: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify({ ...record, node: process.version, at: new Date().toISOString() }) + '\n');
 }
 
-async function finetuneThroughput(backend: BackendName, model: string, batchSize: number, steps: number): Promise<void> {
+async function finetuneThroughput(
+  backend: BackendName,
+  model: string,
+  batchSize: number,
+  steps: number,
+): Promise<void> {
   await initBackend(backend);
   const input = { height: 28, width: 28, channels: 1 };
   const net = new Network(model, input, 10);
   net.initialize(0);
-  const trainer = new MaskedTrainer(net, undefined, { learningRate: 0.01, momentum: 0.9, weightDecay: 1e-4, milestones: [], gamma: 0.1, warmupSteps: 0 });
+  const trainer = new MaskedTrainer(net, undefined, {
+    learningRate: 0.01,
+    momentum: 0.9,
+    weightDecay: 1e-4,
+    milestones: [],
+    gamma: 0.1,
+    warmupSteps: 0,
+  });
   const rng = createRng(1);
   const pixels = Uint8Array.from({ length: batchSize * 784 }, () => rng.int(256));
   const labels = Uint8Array.from({ length: batchSize }, () => rng.int(10));
@@ -39,7 +51,15 @@ async function finetuneThroughput(backend: BackendName, model: string, batchSize
   const seconds = (performance.now() - started) / 1000;
   trainer.dispose();
   net.dispose();
-  emit({ bench: 'finetune_images_per_second', model, backend, batchSize, steps, value: (steps * batchSize) / seconds, seconds });
+  emit({
+    bench: 'finetune_images_per_second',
+    model,
+    backend,
+    batchSize,
+    steps,
+    value: (steps * batchSize) / seconds,
+    seconds,
+  });
 }
 
 function globalPrune(): void {
@@ -53,18 +73,41 @@ function globalPrune(): void {
   const first = pruneByMagnitude(weights, undefined, policy);
   const started = performance.now();
   pruneByMagnitude(weights, first, policy);
-  emit({ bench: 'global_prune_seconds', weights: 25_000_000, tensors: 50, value: (performance.now() - started) / 1000 });
+  emit({
+    bench: 'global_prune_seconds',
+    weights: 25_000_000,
+    tensors: 50,
+    value: (performance.now() - started) / 1000,
+  });
 }
 
 async function dataStream(): Promise<void> {
-  const { server } = await serve('data', { listen: '127.0.0.1:0', store: join(tmpdir(), 'lth-bench-store'), preload: ['fashion-mnist'], log: pino });
+  const { server } = await serve('data', {
+    listen: '127.0.0.1:0',
+    store: join(tmpdir(), 'lth-bench-store'),
+    preload: ['fashion-mnist'],
+    log: pino,
+  });
   const client = dataClient(server.address);
   try {
     for (const batchSize of [256, 2048]) {
       const started = performance.now();
       let bytes = 0;
-      const call = client.streamBatches({ dataset: 'fashion-mnist', split: splitEnum('train'), seed: 1, batchSize, shuffle: true, shardIndex: 0, shardCount: 1, maxExamples: 0 }, new Metadata());
-      for await (const b of call) bytes += (b as { pixels: Buffer }).pixels.length + (b as { labels: Buffer }).labels.length;
+      const call = client.streamBatches(
+        {
+          dataset: 'fashion-mnist',
+          split: splitEnum('train'),
+          seed: 1,
+          batchSize,
+          shuffle: true,
+          shardIndex: 0,
+          shardCount: 1,
+          maxExamples: 0,
+        },
+        new Metadata(),
+      );
+      for await (const b of call)
+        bytes += (b as { pixels: Buffer }).pixels.length + (b as { labels: Buffer }).labels.length;
       const seconds = (performance.now() - started) / 1000;
       emit({ bench: 'data_stream_megabytes_per_second', batchSize, bytes, value: bytes / 1e6 / seconds, seconds });
     }

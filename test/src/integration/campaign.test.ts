@@ -38,9 +38,18 @@ function checkResults(results: CampaignResults) {
   assert.equal(results.campaign, 'tiny');
   assert.equal(results.experiments.length, 2);
   for (const e of results.experiments) {
-    assert.deepEqual(Object.keys(e).sort(), ['denseAccuracy', 'id', 'model', 'pretraining', 'rewind', 'rounds', 'seed', 'task', 'winningSparsity'].sort());
-    assert.deepEqual(e.rounds.map((r) => r.round), [0, 1, 2]);
-    assert.deepEqual(e.rounds.map((r) => Number(r.sparsity.toFixed(4))), [0, 0.2, 0.36]);
+    assert.deepEqual(
+      Object.keys(e).sort(),
+      ['denseAccuracy', 'id', 'model', 'pretraining', 'rewind', 'rounds', 'seed', 'task', 'winningSparsity'].sort(),
+    );
+    assert.deepEqual(
+      e.rounds.map((r) => r.round),
+      [0, 1, 2],
+    );
+    assert.deepEqual(
+      e.rounds.map((r) => Number(r.sparsity.toFixed(4))),
+      [0, 0.2, 0.36],
+    );
     assert.equal(e.rounds[0]!.remainingWeights, 265200);
     assert.equal(e.rounds[0]!.maskDigest, '');
     for (const r of e.rounds) {
@@ -54,12 +63,15 @@ function checkResults(results: CampaignResults) {
   }
 }
 
-test('a campaign runs through the local executor, and a rerun skips every finished round with the same results', async () => {
+test('a campaign runs through the local executor; a rerun skips every finished round, same results', async () => {
   const events: CampaignEvent[] = [];
   const first = await run(events);
   assert.deepEqual(first.failed, []);
   checkResults(first.results);
-  assert.ok(events.some((e) => e.type === 'progress'), 'no fine-tuning progress was reported');
+  assert.ok(
+    events.some((e) => e.type === 'progress'),
+    'no fine-tuning progress was reported',
+  );
   assert.equal(events.filter((e) => e.type === 'round-finished' && !e.skipped).length, 6);
 
   const again: CampaignEvent[] = [];
@@ -69,7 +81,7 @@ test('a campaign runs through the local executor, and a rerun skips every finish
   assert.ok(again.some((e) => e.type === 'pretraining-finished' && e.skipped));
 });
 
-test('asking a finished campaign for one more round runs only that round; earlier rounds keep their digests', async () => {
+test('one more round asked of a finished campaign runs only that round; earlier rounds are kept', async () => {
   const before = await run();
   const events: CampaignEvent[] = [];
   const longer = await run(events, parseCampaign(TINY_CAMPAIGN.replace('imp: { rounds: 2 }', 'imp: { rounds: 3 }')));
@@ -84,9 +96,12 @@ test('asking a finished campaign for one more round runs only that round; earlie
   }
 });
 
-const withoutTimes = (r: CampaignResults) => ({ ...r, experiments: r.experiments.map((e) => ({ ...e, rounds: e.rounds.map((x) => ({ ...x, trainSeconds: 0 })) })) });
+const withoutTimes = (r: CampaignResults) => ({
+  ...r,
+  experiments: r.experiments.map((e) => ({ ...e, rounds: e.rounds.map((x) => ({ ...x, trainSeconds: 0 })) })),
+});
 
-test('the same seed gives the same masks and accuracies from scratch, in a fresh store with fresh services', async () => {
+test('the same seed gives the same masks and accuracies from scratch, with a fresh store and services', async () => {
   const first = await run();
   const otherStore = join(await tempDir('campaign-again'), 'store');
   const otherServices = await startServices(otherStore, 2);
@@ -127,10 +142,14 @@ test('a killed round leaves nothing that looks finished, and the next run comple
   assert.equal(await store.getRef(refs.round(experiment.id, 0)), undefined);
   assert.ok(!(await filesUnder(storeRoot)).some((f) => f.includes('.tmp-')));
   // Round 1 cannot start before round 0: the driver refuses, exit code 2 (bad input).
-  const early = spawnSync(process.execPath, driver({ kind: 'round', experimentDigest, round: 1 }), { encoding: 'utf8' });
+  const early = spawnSync(process.execPath, driver({ kind: 'round', experimentDigest, round: 1 }), {
+    encoding: 'utf8',
+  });
   assert.equal(early.status, 2);
   assert.match(early.stderr, /round 0 of experiment [0-9a-f]+ has not finished/);
-  const rerun = spawnSync(process.execPath, driver({ kind: 'round', experimentDigest, round: 0 }), { encoding: 'utf8' });
+  const rerun = spawnSync(process.execPath, driver({ kind: 'round', experimentDigest, round: 0 }), {
+    encoding: 'utf8',
+  });
   assert.equal(rerun.status, 0, rerun.stderr);
   assert.ok(await store.getRef(refs.round(experiment.id, 0)));
 });
@@ -140,12 +159,17 @@ test('lth run: starts its own services, prints the table, writes results.json an
   const file = join(dir, 'tiny.yaml');
   await writeFile(file, TINY_CAMPAIGN);
   const out = join(dir, 'out');
-  const res = spawnSync(process.execPath, [CLI, 'run', file, '--out', out, '--store', join(dir, 'store')], { encoding: 'utf8', env: { ...process.env, LTH_CACHE: CACHE_DIR } });
+  const res = spawnSync(process.execPath, [CLI, 'run', file, '--out', out, '--store', join(dir, 'store')], {
+    encoding: 'utf8',
+    env: { ...process.env, LTH_CACHE: CACHE_DIR },
+  });
   assert.equal(res.status, 0, res.stderr);
   assert.match(res.stdout, /winning sparsity/);
   assert.match(res.stdout, /round 2\/2 sparsity 36\.00%/);
   // results.json keeps its published name for the dense accuracy: baselineAccuracy.
-  const published = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as { experiments: { baselineAccuracy: number }[] };
+  const published = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as {
+    experiments: { baselineAccuracy: number }[];
+  };
   const results = {
     ...published,
     experiments: published.experiments.map(({ baselineAccuracy, ...e }) => ({ ...e, denseAccuracy: baselineAccuracy })),
@@ -160,9 +184,19 @@ test('lth run: starts its own services, prints the table, writes results.json an
 test('lth validate and lth run refuse an invalid campaign with one line per field and exit 2', async () => {
   const dir = await tempDir('invalid');
   const file = join(dir, 'bad.yaml');
-  await writeFile(file, TINY_CAMPAIGN.replace('models: [lenet-300-100]', 'models: [lenet-5000]').replace('imp: { rounds: 2 }', 'imp: { rounds: 0 }'));
+  await writeFile(
+    file,
+    TINY_CAMPAIGN.replace('models: [lenet-300-100]', 'models: [lenet-5000]').replace(
+      'imp: { rounds: 2 }',
+      'imp: { rounds: 0 }',
+    ),
+  );
   for (const command of ['validate', 'run']) {
-    const res = spawnSync(process.execPath, [CLI, command, file, ...(command === 'run' ? ['--out', join(dir, 'out')] : [])], { encoding: 'utf8' });
+    const res = spawnSync(
+      process.execPath,
+      [CLI, command, file, ...(command === 'run' ? ['--out', join(dir, 'out')] : [])],
+      { encoding: 'utf8' },
+    );
     assert.equal(res.status, 2, res.stderr);
     const lines = res.stderr.trim().split('\n');
     assert.deepEqual(lines, [`${file}: imp.rounds: Too small: expected number to be >=1`]);

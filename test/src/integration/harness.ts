@@ -37,7 +37,10 @@ export async function startServices(storeRoot: string, finetuneReplicas = 1): Pr
 
 export async function filesUnder(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name)).sort();
+    return (await readdir(dir, { recursive: true, withFileTypes: true }))
+      .filter((d) => d.isFile())
+      .map((d) => join(d.parentPath, d.name))
+      .sort();
   } catch {
     return [];
   }

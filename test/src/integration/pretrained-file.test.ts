@@ -15,7 +15,11 @@ async function saveLayersModel(dir: string, seed: number): Promise<string> {
   await net.model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       await writeFile(join(dir, 'weights.bin'), Buffer.from(artifacts.weightData as ArrayBuffer));
-      const modelJson = { format: 'layers-model', modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] };
+      const modelJson = {
+        format: 'layers-model',
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+      };
       await writeFile(join(dir, 'model.json'), JSON.stringify(modelJson));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
@@ -42,19 +46,30 @@ evaluation: { maxExamples: 500 }
 `,
   );
   const out = join(dir, 'out');
-  const res = spawnSync(process.execPath, [CLI, 'run', campaign, '--out', out, '--store', join(dir, 'store'), '--quiet'], { encoding: 'utf8', env: { ...process.env, LTH_CACHE: CACHE_DIR } });
+  const res = spawnSync(
+    process.execPath,
+    [CLI, 'run', campaign, '--out', out, '--store', join(dir, 'store'), '--quiet'],
+    { encoding: 'utf8', env: { ...process.env, LTH_CACHE: CACHE_DIR } },
+  );
   assert.equal(res.status, 0, res.stderr);
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as CampaignResults;
   const [experiment] = results.experiments;
   assert.equal(experiment!.pretraining, 'mine');
-  assert.deepEqual(experiment!.rounds.map((r) => r.round), [0, 1]);
+  assert.deepEqual(
+    experiment!.rounds.map((r) => r.round),
+    [0, 1],
+  );
   assert.ok(experiment!.rounds[0]!.testAccuracy > 0.5);
 
   // A model whose weight names do not follow lth's layers fails its experiment with the reason.
   const json = JSON.parse(await readFile(modelJson, 'utf8'));
   json.weightsManifest[0].weights[0].name = 'dense_1/kernel';
   await writeFile(modelJson, JSON.stringify(json));
-  const bad = spawnSync(process.execPath, [CLI, 'run', campaign, '--out', join(dir, 'out2'), '--store', join(dir, 'store2'), '--quiet'], { encoding: 'utf8', env: { ...process.env, LTH_CACHE: CACHE_DIR } });
+  const bad = spawnSync(
+    process.execPath,
+    [CLI, 'run', campaign, '--out', join(dir, 'out2'), '--store', join(dir, 'store2'), '--quiet'],
+    { encoding: 'utf8', env: { ...process.env, LTH_CACHE: CACHE_DIR } },
+  );
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /weights do not fit lenet-300-100: missing fc1\/kernel; unexpected dense_1\/kernel/);
 });

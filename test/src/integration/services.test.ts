@@ -4,11 +4,26 @@ import { join } from 'node:path';
 import { connect, type ServiceClients } from '@lth/driver';
 import type { LocalServices } from '@lth/local';
 import { createRng, type WeightTensor } from '@lth/core';
-import { callUnary, checkHealth, DEADLINES, GrpcStatus, Metadata, pruningV1, splitEnum, type finetuneV1, type ServiceError } from '@lth/grpc-kit';
+import {
+  callUnary,
+  checkHealth,
+  DEADLINES,
+  GrpcStatus,
+  Metadata,
+  pruningV1,
+  splitEnum,
+  type finetuneV1,
+  type ServiceError,
+} from '@lth/grpc-kit';
 import { ArtifactStore, putWeights } from '@lth/store';
 import { argv, filesUnder, PROGRAMS, startServices, tempDir } from './harness';
 
-const GLOBAL_20 = { strategy: pruningV1.Strategy.STRATEGY_GLOBAL_MAGNITUDE, rate: 0.2, excludePatterns: [], pruneStem: false };
+const GLOBAL_20 = {
+  strategy: pruningV1.Strategy.STRATEGY_GLOBAL_MAGNITUDE,
+  rate: 0.2,
+  excludePatterns: [],
+  pruneStem: false,
+};
 let storeRoot: string;
 let services: LocalServices;
 let clients: ServiceClients;
@@ -51,14 +66,29 @@ test('every service is a separate process that reports SERVING on grpc.health.v1
 test('the data service lists datasets and streams uint8 batches as bytes', async () => {
   const list = await callUnary(clients.data, clients.data.listDatasets, {}, DEADLINES.listDatasets);
   const mnist = list.datasets.find((d) => d.name === 'mnist')!;
-  assert.deepEqual([mnist.height, mnist.width, mnist.channels, mnist.numClasses, mnist.testSize], [28, 28, 1, 10, 2000]);
+  assert.deepEqual(
+    [mnist.height, mnist.width, mnist.channels, mnist.numClasses, mnist.testSize],
+    [28, 28, 1, 10, 2000],
+  );
   assert.ok(list.datasets.some((d) => d.name === 'fashion-mnist'));
   const call = clients.data.streamBatches(
-    { dataset: 'mnist', split: splitEnum('validation'), seed: 3, batchSize: 300, shuffle: true, shardIndex: 1, shardCount: 2, maxExamples: 0 },
+    {
+      dataset: 'mnist',
+      split: splitEnum('validation'),
+      seed: 3,
+      batchSize: 300,
+      shuffle: true,
+      shardIndex: 1,
+      shardCount: 2,
+      maxExamples: 0,
+    },
     new Metadata(),
   );
   const batches = (await drain(call)) as { count: number; pixels: Buffer; labels: Buffer }[];
-  assert.deepEqual(batches.map((b) => b.count), [300, 200]);
+  assert.deepEqual(
+    batches.map((b) => b.count),
+    [300, 200],
+  );
   for (const b of batches) {
     assert.ok(Buffer.isBuffer(b.pixels));
     assert.equal(b.pixels.length, b.count * 784);
@@ -68,50 +98,137 @@ test('the data service lists datasets and streams uint8 batches as bytes', async
 
 test('bad input gets the right status and a clear message, and writes nothing', async () => {
   const store = new ArtifactStore(storeRoot);
-  const lenet: WeightTensor[] = [{ name: 'fc1/kernel', shape: [10, 3], values: Float32Array.from({ length: 30 }, createRng(1).normal) }];
+  const lenet: WeightTensor[] = [
+    { name: 'fc1/kernel', shape: [10, 3], values: Float32Array.from({ length: 30 }, createRng(1).normal) },
+  ];
   const wrongWeights = await putWeights(store, lenet);
   const before = await filesUnder(storeRoot);
 
   await assert.rejects(
-    drain(clients.data.streamBatches({ dataset: 'cifar-1000', split: splitEnum('train'), seed: 0, batchSize: 10, shuffle: false, shardIndex: 0, shardCount: 1, maxExamples: 0 }, new Metadata())),
+    drain(
+      clients.data.streamBatches(
+        {
+          dataset: 'cifar-1000',
+          split: splitEnum('train'),
+          seed: 0,
+          batchSize: 10,
+          shuffle: false,
+          shardIndex: 0,
+          shardCount: 1,
+          maxExamples: 0,
+        },
+        new Metadata(),
+      ),
+    ),
     expectStatus(GrpcStatus.INVALID_ARGUMENT, /unknown dataset "cifar-1000" \(known: mnist, fashion-mnist\)/),
   );
   const missing = 'sha256:' + '0'.repeat(64);
   await assert.rejects(
-    callUnary(clients.evaluation, clients.evaluation.evaluate, { model: 'lenet-300-100', dataset: 'mnist', split: splitEnum('test'), weightsDigest: missing, maskDigest: '', batchSize: 100, maxExamples: 0 }, DEADLINES.evaluate),
+    callUnary(
+      clients.evaluation,
+      clients.evaluation.evaluate,
+      {
+        model: 'lenet-300-100',
+        dataset: 'mnist',
+        split: splitEnum('test'),
+        weightsDigest: missing,
+        maskDigest: '',
+        batchSize: 100,
+        maxExamples: 0,
+      },
+      DEADLINES.evaluate,
+    ),
     expectStatus(GrpcStatus.NOT_FOUND, /artifact sha256:0+ is not in the store/),
   );
   await assert.rejects(
-    callUnary(clients.pruning, clients.pruning.prune, { weightsDigest: '../../etc/passwd', maskDigest: '', policy: GLOBAL_20 }, DEADLINES.prune),
+    callUnary(
+      clients.pruning,
+      clients.pruning.prune,
+      { weightsDigest: '../../etc/passwd', maskDigest: '', policy: GLOBAL_20 },
+      DEADLINES.prune,
+    ),
     expectStatus(GrpcStatus.INVALID_ARGUMENT, /weights_digest .* is not a digest/),
   );
   const request: finetuneV1.FineTuneRequest = {
-    model: 'lenet-300-100', dataset: 'mnist', initWeightsDigest: wrongWeights, maskDigest: '', seed: 0, freshHead: true,
-    epochs: 1, maxSteps: 2, batchSize: 32, optimizer: { learningRate: 0.05, momentum: 0.9, weightDecay: 0, milestones: [], gamma: 0.1, warmupSteps: 0 }, maxExamples: 64,
+    model: 'lenet-300-100',
+    dataset: 'mnist',
+    initWeightsDigest: wrongWeights,
+    maskDigest: '',
+    seed: 0,
+    freshHead: true,
+    epochs: 1,
+    maxSteps: 2,
+    batchSize: 32,
+    optimizer: { learningRate: 0.05, momentum: 0.9, weightDecay: 0, milestones: [], gamma: 0.1, warmupSteps: 0 },
+    maxExamples: 64,
   };
-  await assert.rejects(drain(clients.finetune.fineTune(request, new Metadata())), expectStatus(GrpcStatus.FAILED_PRECONDITION, /weights do not fit lenet-300-100: fc1\/kernel has shape \[10,3\] but lenet-300-100 needs \[784,300\]; missing fc1\/bias/));
-  await assert.rejects(drain(clients.finetune.fineTune({ ...request, model: 'vgg-1000' }, new Metadata())), expectStatus(GrpcStatus.INVALID_ARGUMENT, /unknown model "vgg-1000"/));
-  await assert.rejects(drain(clients.finetune.fineTune({ ...request, batchSize: 0 }, new Metadata())), expectStatus(GrpcStatus.INVALID_ARGUMENT, /batch_size/));
+  await assert.rejects(
+    drain(clients.finetune.fineTune(request, new Metadata())),
+    expectStatus(
+      GrpcStatus.FAILED_PRECONDITION,
+      new RegExp(
+        'weights do not fit lenet-300-100: fc1/kernel has shape \\[10,3\\] but lenet-300-100 needs \\[784,300\\]; ' +
+          'missing fc1/bias',
+      ),
+    ),
+  );
+  await assert.rejects(
+    drain(clients.finetune.fineTune({ ...request, model: 'vgg-1000' }, new Metadata())),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /unknown model "vgg-1000"/),
+  );
+  await assert.rejects(
+    drain(clients.finetune.fineTune({ ...request, batchSize: 0 }, new Metadata())),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /batch_size/),
+  );
   // A service invents no defaults: what a request leaves out or sets to zero is refused, by name.
   const optimizer = { ...request.optimizer!, learningRate: 0 };
   const good = { ...request, initWeightsDigest: '' };
-  await assert.rejects(drain(clients.finetune.fineTune({ ...good, optimizer: undefined }, new Metadata())), expectStatus(GrpcStatus.INVALID_ARGUMENT, /optimizer is required/));
-  await assert.rejects(drain(clients.finetune.fineTune({ ...good, optimizer }, new Metadata())), expectStatus(GrpcStatus.INVALID_ARGUMENT, /optimizer\.learningRate/));
+  await assert.rejects(
+    drain(clients.finetune.fineTune({ ...good, optimizer: undefined }, new Metadata())),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /optimizer is required/),
+  );
+  await assert.rejects(
+    drain(clients.finetune.fineTune({ ...good, optimizer }, new Metadata())),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /optimizer\.learningRate/),
+  );
   const weights = 'sha256:' + '1'.repeat(64);
   const prune = (policy: Parameters<typeof clients.pruning.prune>[0]['policy']) =>
-    callUnary(clients.pruning, clients.pruning.prune, { weightsDigest: weights, maskDigest: '', policy }, DEADLINES.prune);
+    callUnary(
+      clients.pruning,
+      clients.pruning.prune,
+      { weightsDigest: weights, maskDigest: '', policy },
+      DEADLINES.prune,
+    );
   const policy = GLOBAL_20;
   await assert.rejects(prune(undefined), expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy is required/));
   await assert.rejects(prune({ ...policy, rate: 0 }), expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.rate/));
-  await assert.rejects(prune({ ...policy, strategy: pruningV1.Strategy.STRATEGY_UNSPECIFIED }), expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.strategy/));
-  await assert.rejects(prune({ ...policy, excludePatterns: ['(('] }), expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.excludePatterns\.0: is not a valid regular expression/));
+  await assert.rejects(
+    prune({ ...policy, strategy: pruningV1.Strategy.STRATEGY_UNSPECIFIED }),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.strategy/),
+  );
+  await assert.rejects(
+    prune({ ...policy, excludePatterns: ['(('] }),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.excludePatterns\.0: is not a valid regular expression/),
+  );
   assert.deepEqual(await filesUnder(storeRoot), before, 'a refused call wrote to the store');
 });
 
 test('fine-tune streams progress and ends with a digest; evaluation and pruning use it', async () => {
   const events = (await drain(
     clients.finetune.fineTune(
-      { model: 'lenet-300-100', dataset: 'mnist', initWeightsDigest: '', maskDigest: '', seed: 4, freshHead: false, epochs: 1, maxSteps: 0, batchSize: 64, optimizer: { learningRate: 0.05, momentum: 0.9, weightDecay: 0, milestones: [], gamma: 0.1, warmupSteps: 0 }, maxExamples: 1280 },
+      {
+        model: 'lenet-300-100',
+        dataset: 'mnist',
+        initWeightsDigest: '',
+        maskDigest: '',
+        seed: 4,
+        freshHead: false,
+        epochs: 1,
+        maxSteps: 0,
+        batchSize: 64,
+        optimizer: { learningRate: 0.05, momentum: 0.9, weightDecay: 0, milestones: [], gamma: 0.1, warmupSteps: 0 },
+        maxExamples: 1280,
+      },
       new Metadata(),
     ),
   )) as finetuneV1.FineTuneResponse[];
@@ -121,14 +238,40 @@ test('fine-tune streams progress and ends with a digest; evaluation and pruning 
   const progress = events.filter((e) => e.event?.$case === 'progress');
   assert.ok(progress.length >= 1);
   assert.equal(last.value.steps, 20);
-  const evaluation = await callUnary(clients.evaluation, clients.evaluation.evaluate, { model: 'lenet-300-100', dataset: 'mnist', split: splitEnum('test'), weightsDigest: last.value.weightsDigest, maskDigest: '', batchSize: 500, maxExamples: 0 }, DEADLINES.evaluate);
+  const evaluation = await callUnary(
+    clients.evaluation,
+    clients.evaluation.evaluate,
+    {
+      model: 'lenet-300-100',
+      dataset: 'mnist',
+      split: splitEnum('test'),
+      weightsDigest: last.value.weightsDigest,
+      maskDigest: '',
+      batchSize: 500,
+      maxExamples: 0,
+    },
+    DEADLINES.evaluate,
+  );
   assert.equal(evaluation.examples, 2000);
   assert.ok(evaluation.accuracy > 0.6, `accuracy ${evaluation.accuracy} after 20 steps`);
-  const pruned = await callUnary(clients.pruning, clients.pruning.prune, { weightsDigest: last.value.weightsDigest, maskDigest: '', policy: GLOBAL_20 }, DEADLINES.prune);
+  const pruned = await callUnary(
+    clients.pruning,
+    clients.pruning.prune,
+    { weightsDigest: last.value.weightsDigest, maskDigest: '', policy: GLOBAL_20 },
+    DEADLINES.prune,
+  );
   assert.equal(pruned.prunableWeights, 784 * 300 + 300 * 100);
   assert.equal(pruned.remainingWeights, Math.round(pruned.prunableWeights * 0.8));
-  const random = await callUnary(clients.pruning, clients.pruning.randomPrune, { referenceMaskDigest: pruned.maskDigest, seed: 1 }, DEADLINES.randomPrune);
-  assert.deepEqual(random.layers.map((l) => l.remaining), pruned.layers.map((l) => l.remaining));
+  const random = await callUnary(
+    clients.pruning,
+    clients.pruning.randomPrune,
+    { referenceMaskDigest: pruned.maskDigest, seed: 1 },
+    DEADLINES.randomPrune,
+  );
+  assert.deepEqual(
+    random.layers.map((l) => l.remaining),
+    pruned.layers.map((l) => l.remaining),
+  );
   assert.notEqual(random.maskDigest, pruned.maskDigest);
 });
 

@@ -26,10 +26,15 @@ before(async () => {
   kubeconfig = join(dir, 'kubeconfig');
   await writeFile(kubeconfig, kubeconfigFor(api.url));
   services = await startServices(storeRoot, 1);
-  kubelet = startFakeKubelet(api, { [DRIVER_PROGRAM]: PROGRAMS.driver }, {
-    env: { LTH_CACHE: CACHE_DIR },
-    failPod: (job) => failRounds.has(`${job.metadata.labels?.['lth.dev/experiment']}:${job.metadata.labels?.['lth.dev/round']}`),
-  });
+  kubelet = startFakeKubelet(
+    api,
+    { [DRIVER_PROGRAM]: PROGRAMS.driver },
+    {
+      env: { LTH_CACHE: CACHE_DIR },
+      failPod: (job) =>
+        failRounds.has(`${job.metadata.labels?.['lth.dev/experiment']}:${job.metadata.labels?.['lth.dev/round']}`),
+    },
+  );
 });
 
 after(async () => {
@@ -55,11 +60,24 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
 function startController(identity: string, metricsPort?: number): ChildProcess {
   const s = services.replicas[0]!;
   const args = [
-    '--namespace', 'lth', '--store', storeRoot, '--parallelism', '2', '--resync-ms', '300', '--identity', identity,
-    '--job-defaults', JSON.stringify({ services: s }),
+    '--namespace',
+    'lth',
+    '--store',
+    storeRoot,
+    '--parallelism',
+    '2',
+    '--resync-ms',
+    '300',
+    '--identity',
+    identity,
+    '--job-defaults',
+    JSON.stringify({ services: s }),
     ...(metricsPort ? ['--metrics', `127.0.0.1:${metricsPort}`] : []),
   ];
-  const child = spawn(process.execPath, argv(PROGRAMS.controller, args), { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, argv(PROGRAMS.controller, args), {
+    env: env(),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   createInterface({ input: child.stderr! }).on('line', () => undefined);
   return child;
 }
@@ -107,13 +125,18 @@ async function waitFor<T>(what: string, check: () => T | undefined | false, time
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const withoutTimes = (r: CampaignResults) => ({ ...r, experiments: r.experiments.map((e) => ({ ...e, rounds: e.rounds.map((x) => ({ ...x, trainSeconds: 0 })) })) });
+const withoutTimes = (r: CampaignResults) => ({
+  ...r,
+  experiments: r.experiments.map((e) => ({ ...e, rounds: e.rounds.map((x) => ({ ...x, trainSeconds: 0 })) })),
+});
 
 test('a Campaign custom resource runs end to end as Jobs, and its results equal lth run on the same spec', async () => {
   const controller = startController('solo');
   try {
     await submit('alpha', campaignYaml('alpha', [0, 1]));
-    const status = await waitFor('alpha to succeed', () => (statusOf('alpha')?.phase === 'Succeeded' ? statusOf('alpha') : undefined));
+    const status = await waitFor('alpha to succeed', () =>
+      statusOf('alpha')?.phase === 'Succeeded' ? statusOf('alpha') : undefined,
+    );
     assert.equal(status.progress, '2/2');
     assert.ok(status.experiments.every((e) => e.roundsDone === 3 && e.testAccuracy! > 0.3));
     const complete = status.conditions.find((c) => c.type === 'Complete')!;
@@ -145,7 +168,7 @@ test('a Campaign custom resource runs end to end as Jobs, and its results equal 
   }
 });
 
-test('a controller killed with SIGKILL mid-campaign resumes after a restart; no finished round runs again', async () => {
+test('a controller killed with SIGKILL resumes after a restart; no finished round runs again', async () => {
   let controller = startController('first');
   await submit('bravo', campaignYaml('bravo', [2]));
   await waitFor('a finished round', () => (statusOf('bravo')?.experiments?.[0]?.roundsDone ?? 0) >= 1);
@@ -156,29 +179,47 @@ test('a controller killed with SIGKILL mid-campaign resumes after a restart; no 
     const started = kubelet.started.filter((n) => n.startsWith('bravo-'));
     assert.equal(new Set(started).size, started.length, `a Job ran twice: ${started.join(', ')}`);
     // The pre-training is alpha's (same settings, same artifact): found in the store, not rerun.
-    assert.deepEqual(started.map((n) => n.replace(/^bravo-[0-9a-f]+-/, '')), ['r0-a1', 'r1-a1', 'r2-a1']);
+    assert.deepEqual(
+      started.map((n) => n.replace(/^bravo-[0-9a-f]+-/, '')),
+      ['r0-a1', 'r1-a1', 'r2-a1'],
+    );
   } finally {
     await stopController(controller);
   }
 });
 
-test('a round whose pods keep failing is retried to the limit, then fails its experiment; the others finish', async () => {
+test('a failing round is retried to the limit, then fails its experiment; the others finish', async () => {
   const controller = startController('solo');
   try {
     await submit('charlie', campaignYaml('charlie', [3, 4]));
-    const first = await waitFor('experiments listed', () => statusOf('charlie')?.experiments?.length === 2 && statusOf('charlie'));
+    const first = await waitFor(
+      'experiments listed',
+      () => statusOf('charlie')?.experiments?.length === 2 && statusOf('charlie'),
+    );
     const doomed = first.experiments.find((e) => e.seed === 4)!;
     failRounds.add(`${doomed.id}:1`);
-    const status = await waitFor('charlie to finish', () => (statusOf('charlie')?.phase === 'Failed' ? statusOf('charlie') : undefined));
+    const status = await waitFor('charlie to finish', () =>
+      statusOf('charlie')?.phase === 'Failed' ? statusOf('charlie') : undefined,
+    );
     const byId = new Map(status.experiments.map((e) => [e.id, e]));
     assert.equal(byId.get(doomed.id)!.state, 'Failed');
     assert.match(byId.get(doomed.id)!.message, /round 1 failed: BackoffLimitExceeded/);
     assert.ok(status.experiments.filter((e) => e.id !== doomed.id).every((e) => e.state === 'Succeeded'));
     const attempts = api
       .list('jobs', 'lth')
-      .filter((j) => j.metadata.labels?.['lth.dev/experiment'] === doomed.id && j.metadata.labels?.['lth.dev/round'] === '1');
-    assert.deepEqual(attempts.map((j) => j.metadata.labels?.['lth.dev/attempt']).sort(), ['1', '2'], 'attempts: 2, a Job each');
-    assert.equal(kubelet.started.filter((n) => attempts.some((j) => j.metadata.name === n)).length, 2, 'one pod per attempt');
+      .filter(
+        (j) => j.metadata.labels?.['lth.dev/experiment'] === doomed.id && j.metadata.labels?.['lth.dev/round'] === '1',
+      );
+    assert.deepEqual(
+      attempts.map((j) => j.metadata.labels?.['lth.dev/attempt']).sort(),
+      ['1', '2'],
+      'attempts: 2, a Job each',
+    );
+    assert.equal(
+      kubelet.started.filter((n) => attempts.some((j) => j.metadata.name === n)).length,
+      2,
+      'one pod per attempt',
+    );
     const conditions = Object.fromEntries(status.conditions.map((c) => [c.type, c.status]));
     assert.equal(conditions['Degraded'], 'True');
     assert.equal(conditions['Failed'], 'True');
@@ -202,7 +243,12 @@ test('with two controller replicas only the Lease holder creates Jobs', async ()
     await submit('delta', campaignYaml('delta', [5]));
     await waitFor('delta to succeed', () => statusOf('delta')?.phase === 'Succeeded');
     const holder = api.get('leases', 'lth', 'lth-controller')!['spec'] as { holderIdentity: string };
-    const creators = new Set(api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'delta').map((j) => j.metadata.annotations?.['lth.dev/created-by']));
+    const creators = new Set(
+      api
+        .list('jobs', 'lth')
+        .filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'delta')
+        .map((j) => j.metadata.annotations?.['lth.dev/created-by']),
+    );
     assert.deepEqual([...creators], [holder.holderIdentity]);
     // Their metrics agree: one leader, and only it reconciles and creates Jobs.
     const [leaderA, leaderB] = [await metric(portA, 'lth_leader'), await metric(portB, 'lth_leader')];
@@ -217,17 +263,29 @@ test('with two controller replicas only the Lease holder creates Jobs', async ()
   }
 });
 
-test('a custom resource that gets past the schema is refused by the controller with a condition naming the field', async () => {
+test('a custom resource past the schema is refused by the controller, a condition naming the field', async () => {
   const controller = startController('solo');
   try {
-    api.create('campaigns', 'lth', { metadata: { name: 'echo' }, spec: { name: 'echo', models: ['lenet-300-100'], pretrainings: [{ name: 'p', kind: 'none' }], tasks: ['mnist'], imp: { rounds: 2, targetSparsity: 0.5 } } } as never);
-    const status = await waitFor('echo to be refused', () => (statusOf('echo')?.phase === 'Invalid' ? statusOf('echo') : undefined));
+    api.create('campaigns', 'lth', {
+      metadata: { name: 'echo' },
+      spec: {
+        name: 'echo',
+        models: ['lenet-300-100'],
+        pretrainings: [{ name: 'p', kind: 'none' }],
+        tasks: ['mnist'],
+        imp: { rounds: 2, targetSparsity: 0.5 },
+      },
+    } as never);
+    const status = await waitFor('echo to be refused', () =>
+      statusOf('echo')?.phase === 'Invalid' ? statusOf('echo') : undefined,
+    );
     const failed = status.conditions.find((c) => c.type === 'Failed')!;
     assert.equal(failed.reason, 'InvalidSpec');
     assert.match(failed.message, /spec\.imp: give rounds or targetSparsity, not both/);
     assert.equal(api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'echo').length, 0);
     // Deleting a campaign deletes its Jobs (owner references).
-    const alphaJobs = () => api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'alpha').length;
+    const alphaJobs = () =>
+      api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'alpha').length;
     assert.ok(alphaJobs() > 0);
     api.remove('campaigns', 'lth', 'alpha');
     assert.equal(alphaJobs(), 0);

@@ -9,7 +9,14 @@ import type { AddressInfo } from 'node:net';
  * custom resources, and owner-reference garbage collection. It is driven through the real
  * @kubernetes/client-node.
  */
-type Obj = { apiVersion?: string; kind?: string; metadata: Meta; spec?: unknown; status?: unknown; [k: string]: unknown };
+type Obj = {
+  apiVersion?: string;
+  kind?: string;
+  metadata: Meta;
+  spec?: unknown;
+  status?: unknown;
+  [k: string]: unknown;
+};
 interface Meta {
   name: string;
   namespace?: string;
@@ -98,18 +105,31 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
   };
 
   const api: Omit<FakeApiServer, 'url' | 'close' | 'requests'> = {
-    list: (plural, namespace) => [...store.entries()].filter(([k]) => k.startsWith(`${plural}/${namespace ?? ''}`)).map(([, v]) => clone(v)),
+    list: (plural, namespace) =>
+      [...store.entries()].filter(([k]) => k.startsWith(`${plural}/${namespace ?? ''}`)).map(([, v]) => clone(v)),
     get: (plural, namespace, name) => {
       const o = store.get(key(plural, namespace, name));
       return o && clone(o);
     },
     create: (plural, namespace, body) => {
       const res = RESOURCES.find((r) => r.plural === plural)!;
-      const name = body.metadata.name ?? `${String(body.metadata['generateName'] ?? 'obj-')}${randomUUID().slice(0, 5)}`;
+      const name =
+        body.metadata.name ?? `${String(body.metadata['generateName'] ?? 'obj-')}${randomUUID().slice(0, 5)}`;
       const k = key(plural, namespace, name);
       if (store.has(k)) throw new HttpError(409, 'AlreadyExists', `${plural} "${name}" already exists`);
-      const obj: Obj = clone({ ...body, apiVersion: res.group ? `${res.group}/${res.version}` : res.version, kind: res.kind });
-      obj.metadata = { ...obj.metadata, name, namespace, uid: randomUUID(), resourceVersion: String(++rv), creationTimestamp: new Date().toISOString() };
+      const obj: Obj = clone({
+        ...body,
+        apiVersion: res.group ? `${res.group}/${res.version}` : res.version,
+        kind: res.kind,
+      });
+      obj.metadata = {
+        ...obj.metadata,
+        name,
+        namespace,
+        uid: randomUUID(),
+        resourceVersion: String(++rv),
+        creationTimestamp: new Date().toISOString(),
+      };
       if (res.custom) obj.metadata.generation = 1;
       if (res.custom) delete obj.status;
       store.set(k, obj);
@@ -122,14 +142,28 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       const current = store.get(k);
       if (!current) throw new HttpError(404, 'NotFound', `${plural} "${body.metadata.name}" not found`);
       if (body.metadata.resourceVersion && body.metadata.resourceVersion !== current.metadata.resourceVersion) {
-        throw new HttpError(409, 'Conflict', `Operation cannot be fulfilled on ${plural} "${body.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`);
+        throw new HttpError(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${plural} "${body.metadata.name}": the object has been modified; ` +
+            'please apply your changes to the latest version and try again',
+        );
       }
       let next: Obj;
       if (res.custom && options.status) next = { ...current, status: clone(body.status) };
       else if (res.custom) next = { ...clone(body), status: current.status };
       else next = clone(body);
-      next.metadata = { ...next.metadata, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp, namespace, resourceVersion: String(++rv) };
-      if (res.custom) next.metadata.generation = (current.metadata.generation ?? 1) + (!options.status && JSON.stringify(body.spec) !== JSON.stringify(current.spec) ? 1 : 0);
+      next.metadata = {
+        ...next.metadata,
+        uid: current.metadata.uid,
+        creationTimestamp: current.metadata.creationTimestamp,
+        namespace,
+        resourceVersion: String(++rv),
+      };
+      if (res.custom)
+        next.metadata.generation =
+          (current.metadata.generation ?? 1) +
+          (!options.status && JSON.stringify(body.spec) !== JSON.stringify(current.spec) ? 1 : 0);
       store.set(k, next);
       notify('MODIFIED', plural, next);
       return clone(next);
@@ -159,7 +193,9 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       namespace = parts[i + 1];
       i += 2;
     }
-    const res = RESOURCES.find((r) => r.plural === parts[i] && (parts[0] === 'api' ? r.group === '' : r.group === parts[1]));
+    const res = RESOURCES.find(
+      (r) => r.plural === parts[i] && (parts[0] === 'api' ? r.group === '' : r.group === parts[1]),
+    );
     if (!res) throw new HttpError(404, 'NotFound', `no resource at ${url.pathname}`);
     return { res, namespace, name: parts[i + 1], sub: parts[i + 2] };
   };
@@ -187,7 +223,12 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
           res.flushHeaders();
           const since = Number(url.searchParams.get('resourceVersion') || 0);
           for (const e of history) {
-            if (e.plural === r.plural && e.rv > since && (!namespace || e.object.metadata.namespace === namespace) && matchesSelector(e.object.metadata.labels, selector)) {
+            if (
+              e.plural === r.plural &&
+              e.rv > since &&
+              (!namespace || e.object.metadata.namespace === namespace) &&
+              matchesSelector(e.object.metadata.labels, selector)
+            ) {
               res.write(JSON.stringify({ type: e.type, object: e.object }) + '\n');
             }
           }
@@ -205,12 +246,17 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
         return send(200, o);
       }
       if (req.method === 'POST') return send(201, api.create(r.plural, namespace!, await readBody(req)));
-      if (req.method === 'PUT') return send(200, api.update(r.plural, namespace!, await readBody(req), { status: sub === 'status' }));
+      if (req.method === 'PUT')
+        return send(200, api.update(r.plural, namespace!, await readBody(req), { status: sub === 'status' }));
       if (req.method === 'PATCH') {
         const patch = await readBody(req);
         const current = api.get(r.plural, namespace!, name!);
         if (!current) throw new HttpError(404, 'NotFound', `${r.plural} "${name}" not found`);
-        const merged = { ...current, ...patch, metadata: { ...current.metadata, ...(patch.metadata ?? {}), resourceVersion: undefined } } as Obj;
+        const merged = {
+          ...current,
+          ...patch,
+          metadata: { ...current.metadata, ...(patch.metadata ?? {}), resourceVersion: undefined },
+        } as Obj;
         return send(200, api.update(r.plural, namespace!, merged, { status: sub === 'status' }));
       }
       if (req.method === 'DELETE') {
@@ -220,7 +266,14 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       throw new HttpError(405, 'MethodNotAllowed', req.method!);
     })().catch((e: unknown) => {
       const err = e instanceof HttpError ? e : new HttpError(500, 'InternalError', (e as Error).message);
-      send(err.code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: err.message, reason: err.reason, code: err.code });
+      send(err.code, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        message: err.message,
+        reason: err.reason,
+        code: err.code,
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

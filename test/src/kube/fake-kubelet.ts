@@ -6,9 +6,20 @@ type Job = {
   spec: {
     backoffLimit?: number;
     podFailurePolicy?: { rules: { action: string; onExitCodes?: { values: number[] } }[] };
-    template: { spec: { containers: { name: string; command?: string[]; args: string[]; env?: { name: string; value: string }[] }[] } };
+    template: {
+      spec: {
+        containers: { name: string; command?: string[]; args: string[]; env?: { name: string; value: string }[] }[];
+      };
+    };
   };
-  status?: { active?: number; succeeded?: number; failed?: number; startTime?: string; completionTime?: string; conditions?: { type: string; status: string; reason: string; message: string }[] };
+  status?: {
+    active?: number;
+    succeeded?: number;
+    failed?: number;
+    startTime?: string;
+    completionTime?: string;
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+  };
 };
 
 export interface FakeKubelet {
@@ -36,22 +47,40 @@ export function startFakeKubelet(
   const setJobStatus = (job: Job, status: Job['status']) => {
     const current = api.get('jobs', job.metadata.namespace, job.metadata.name) as unknown as Job | undefined;
     if (!current) return;
-    api.update('jobs', job.metadata.namespace, { ...(current as object), status, metadata: { ...current.metadata, resourceVersion: undefined } } as never);
+    api.update('jobs', job.metadata.namespace, {
+      ...(current as object),
+      status,
+      metadata: { ...current.metadata, resourceVersion: undefined },
+    } as never);
   };
 
   const startPod = (job: Job) => {
     const attempt = (job.status?.failed ?? 0) + 1;
     const podName = `${job.metadata.name}-${attempt}`;
     const container = job.spec.template.spec.containers[0]!;
-    api.create('pods', job.metadata.namespace, { metadata: { name: podName, labels: { ...job.metadata.labels, 'job-name': job.metadata.name }, ownerReferences: [{ uid: job.metadata.uid }] }, status: { phase: 'Running' } } as never);
+    api.create('pods', job.metadata.namespace, {
+      metadata: {
+        name: podName,
+        labels: { ...job.metadata.labels, 'job-name': job.metadata.name },
+        ownerReferences: [{ uid: job.metadata.uid }],
+      },
+      status: { phase: 'Running' },
+    } as never);
     started.push(job.metadata.name);
     const fail = options.failPod?.(job);
-    const env = { ...process.env, ...options.env, ...Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value])) };
+    const env = {
+      ...process.env,
+      ...options.env,
+      ...Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value])),
+    };
     const program = image[container.command?.[0] ?? ''];
     const child =
       fail || !program
         ? spawn(process.execPath, ['-e', `process.exit(${program ? 1 : 127})`])
-        : spawn(program.command, [...program.args, ...(container.command?.slice(1) ?? []), ...container.args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+        : spawn(program.command, [...program.args, ...(container.command?.slice(1) ?? []), ...container.args], {
+            env,
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     running.set(job.metadata.name, child);
@@ -60,21 +89,65 @@ export function startFakeKubelet(
       running.delete(job.metadata.name);
       if (stopped) return;
       const pod = api.get('pods', job.metadata.namespace, podName);
-      if (pod) api.update('pods', job.metadata.namespace, { ...pod, status: { phase: code === 0 ? 'Succeeded' : 'Failed', containerStatuses: [{ name: container.name, state: { terminated: { exitCode: code } } }] }, metadata: { ...pod.metadata, resourceVersion: undefined } } as never);
+      if (pod)
+        api.update('pods', job.metadata.namespace, {
+          ...pod,
+          status: {
+            phase: code === 0 ? 'Succeeded' : 'Failed',
+            containerStatuses: [{ name: container.name, state: { terminated: { exitCode: code } } }],
+          },
+          metadata: { ...pod.metadata, resourceVersion: undefined },
+        } as never);
       const now = (api.get('jobs', job.metadata.namespace, job.metadata.name) as unknown as Job | undefined) ?? job;
-      if (code === 0) return setJobStatus(now, { ...now.status, active: 0, succeeded: 1, failed: now.status?.failed ?? 0, completionTime: new Date().toISOString(), conditions: [{ type: 'Complete', status: 'True', reason: 'Completed', message: '' }] });
+      if (code === 0)
+        return setJobStatus(now, {
+          ...now.status,
+          active: 0,
+          succeeded: 1,
+          failed: now.status?.failed ?? 0,
+          completionTime: new Date().toISOString(),
+          conditions: [{ type: 'Complete', status: 'True', reason: 'Completed', message: '' }],
+        });
       const failed = (now.status?.failed ?? 0) + 1;
-      const failJob = job.spec.podFailurePolicy?.rules.some((r) => r.action === 'FailJob' && r.onExitCodes?.values.includes(code ?? -1));
+      const failJob = job.spec.podFailurePolicy?.rules.some(
+        (r) => r.action === 'FailJob' && r.onExitCodes?.values.includes(code ?? -1),
+      );
       const lastLine = stderr.trim().split('\n').pop() ?? '';
-      if (failJob) return setJobStatus(now, { active: 0, failed, conditions: [{ type: 'Failed', status: 'True', reason: 'PodFailurePolicy', message: `container ${container.name} exited with code ${code}: ${lastLine}` }] });
-      if (failed > (job.spec.backoffLimit ?? 6)) return setJobStatus(now, { active: 0, failed, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] });
+      if (failJob)
+        return setJobStatus(now, {
+          active: 0,
+          failed,
+          conditions: [
+            {
+              type: 'Failed',
+              status: 'True',
+              reason: 'PodFailurePolicy',
+              message: `container ${container.name} exited with code ${code}: ${lastLine}`,
+            },
+          ],
+        });
+      if (failed > (job.spec.backoffLimit ?? 6))
+        return setJobStatus(now, {
+          active: 0,
+          failed,
+          conditions: [
+            {
+              type: 'Failed',
+              status: 'True',
+              reason: 'BackoffLimitExceeded',
+              message: 'Job has reached the specified backoff limit',
+            },
+          ],
+        });
       setJobStatus(now, { active: 0, failed });
     });
   };
 
   const tick = setInterval(() => {
     for (const job of api.list('jobs') as unknown as Job[]) {
-      const done = job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+      const done = job.status?.conditions?.some(
+        (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+      );
       if (done || running.has(job.metadata.name) || job.status?.active) continue;
       startPod(job);
     }
@@ -85,7 +158,11 @@ export function startFakeKubelet(
     stop: async () => {
       stopped = true;
       clearInterval(tick);
-      await Promise.all([...running.values()].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : (c.once('exit', r), c.kill('SIGTERM'))))));
+      await Promise.all(
+        [...running.values()].map(
+          (c) => new Promise((r) => (c.exitCode !== null ? r(null) : (c.once('exit', r), c.kill('SIGTERM')))),
+        ),
+      );
     },
   };
 }

@@ -34,7 +34,8 @@ function toJsonSchema(node: unknown): unknown {
   }
   if (src['nullable'] === true && typeof src['type'] === 'string') out['type'] = [src['type'], 'null'];
   // The API server prunes unknown fields and kubectl's strict field validation refuses them.
-  if (src['type'] === 'object' && src['properties'] && !('additionalProperties' in src)) out['additionalProperties'] = false;
+  if (src['type'] === 'object' && src['properties'] && !('additionalProperties' in src))
+    out['additionalProperties'] = false;
   return out;
 }
 
@@ -50,7 +51,11 @@ function specValidator(crd: Schema) {
 }
 
 test('k8s/base/crd.yaml is what `lth crd` generates from the campaign schema', async () => {
-  assert.deepEqual(await crdFile(), campaignCrd(), 'k8s/base/crd.yaml is stale: run `npm run lth -- crd > k8s/base/crd.yaml`');
+  assert.deepEqual(
+    await crdFile(),
+    campaignCrd(),
+    'k8s/base/crd.yaml is stale: run `npm run lth -- crd > k8s/base/crd.yaml`',
+  );
   const out = execFileSync(process.execPath, [join(ROOT, 'apps/cli/dist/main.js'), 'crd'], { encoding: 'utf8' });
   assert.deepEqual(parseYaml(out), campaignCrd());
 });
@@ -64,8 +69,16 @@ function cases(): [string, Schema, boolean][] {
   const pre = (q['pretrainings'] as Schema[])[0]!;
   return [
     ['the quickstart', q, true],
-    ['a minimal campaign', { name: 'x', models: ['lenet-300-100'], pretrainings: [{ name: 'p', kind: 'none' }], tasks: ['mnist'] }, true],
-    ['a file pre-training', { ...q, pretrainings: [{ name: 'f', kind: 'file', path: '/w/model.json', model: 'lenet-300-100' }] }, true],
+    [
+      'a minimal campaign',
+      { name: 'x', models: ['lenet-300-100'], pretrainings: [{ name: 'p', kind: 'none' }], tasks: ['mnist'] },
+      true,
+    ],
+    [
+      'a file pre-training',
+      { ...q, pretrainings: [{ name: 'f', kind: 'file', path: '/w/model.json', model: 'lenet-300-100' }] },
+      true,
+    ],
     ['an upper-case name', { ...q, name: 'Quick' }, false],
     ['no models', { ...q, models: [] }, false],
     ['rate 1', { ...q, imp: { ...imp, pruning: { rate: 1 } } }, false],
@@ -75,7 +88,11 @@ function cases(): [string, Schema, boolean][] {
     ['a misspelt field', { ...q, finetune: { batchSzie: 3 } }, false],
     ['an unknown pre-training kind', { ...q, pretrainings: [{ ...pre, kind: 'teleport' }] }, false],
     ['a supervised pre-training without a dataset', { ...q, pretrainings: [{ name: 'p', kind: 'supervised' }] }, false],
-    ['a file pre-training without its model', { ...q, pretrainings: [{ name: 'f', kind: 'file', path: '/m.json' }] }, false],
+    [
+      'a file pre-training without its model',
+      { ...q, pretrainings: [{ name: 'f', kind: 'file', path: '/m.json' }] },
+      false,
+    ],
     ['a fractional seed', { ...q, seeds: [0.5] }, false],
     ['zero epochs', { ...q, finetune: { epochs: 0 } }, false],
   ];
@@ -114,22 +131,36 @@ function render(overlay: string): Schema[] {
 
 /** The model class for an object: Kubernetes' own kinds, and the Prometheus Operator's CRDs. */
 async function modelFor(o: Schema): Promise<new (data: unknown) => { validate(): void }> {
-  const [group, version] = String(o['apiVersion']).includes('/') ? String(o['apiVersion']).split('/') : ['', String(o['apiVersion'])];
+  const [group, version] = String(o['apiVersion']).includes('/')
+    ? String(o['apiVersion']).split('/')
+    : ['', String(o['apiVersion'])];
   const pkg = group === 'monitoring.coreos.com' ? '@kubernetes-models/prometheus-operator' : 'kubernetes-models';
   const module = await import(`${pkg}/${group ? `${group}/` : ''}${version}/${o['kind']}`);
   return module[o['kind'] as string] ?? module.default;
 }
 
 for (const overlay of ['gpu', 'cpu', 'gpu-monitoring']) {
-  test(`kubectl kustomize renders the ${overlay} overlay, and every object validates against the Kubernetes schemas`, async () => {
+  test(`kubectl kustomize renders the ${overlay} overlay; every object fits Kubernetes' schemas`, async () => {
     const objects = render(overlay);
     const kinds = objects.map((o) => `${o['kind']}/${(o['metadata'] as Schema)['name']}`);
-    for (const k of ['Namespace/lth', 'CustomResourceDefinition/campaigns.lth.dev', 'Role/lth-controller', 'Deployment/lth-controller', 'Deployment/lth-finetune', 'Service/lth-data', 'PersistentVolumeClaim/lth-store', 'NetworkPolicy/lth-services']) {
+    for (const k of [
+      'Namespace/lth',
+      'CustomResourceDefinition/campaigns.lth.dev',
+      'Role/lth-controller',
+      'Deployment/lth-controller',
+      'Deployment/lth-finetune',
+      'Service/lth-data',
+      'PersistentVolumeClaim/lth-store',
+      'NetworkPolicy/lth-services',
+    ]) {
       assert.ok(kinds.includes(k), `${overlay} renders no ${k}`);
     }
     for (const o of objects) {
       const Model = await modelFor(o);
-      assert.doesNotThrow(() => new Model(o).validate(), `${o['kind']}/${(o['metadata'] as Schema)['name']} in ${overlay}`);
+      assert.doesNotThrow(
+        () => new Model(o).validate(),
+        `${o['kind']}/${(o['metadata'] as Schema)['name']} in ${overlay}`,
+      );
       if (o['kind'] === 'Deployment') {
         const pod = ((o['spec'] as Schema)['template'] as Schema)['spec'] as Schema;
         assert.equal((pod['securityContext'] as Schema)['runAsNonRoot'], true);
@@ -140,17 +171,24 @@ for (const overlay of ['gpu', 'cpu', 'gpu-monitoring']) {
           assert.deepEqual((sc['capabilities'] as Schema)['drop'], ['ALL']);
         }
       }
-      assert.equal(((o['metadata'] as Schema)['labels'] as Schema)?.['app.kubernetes.io/part-of'], 'lth', `${o['kind']} is not labelled`);
+      assert.equal(
+        ((o['metadata'] as Schema)['labels'] as Schema)?.['app.kubernetes.io/part-of'],
+        'lth',
+        `${o['kind']} is not labelled`,
+      );
     }
-    const finetune = objects.find((o) => o['kind'] === 'Deployment' && (o['metadata'] as Schema)['name'] === 'lth-finetune')!;
+    const finetune = objects.find(
+      (o) => o['kind'] === 'Deployment' && (o['metadata'] as Schema)['name'] === 'lth-finetune',
+    )!;
     const pod = ((finetune['spec'] as Schema)['template'] as Schema)['spec'] as Schema;
     const limits = ((pod['containers'] as Schema[])[0]!['resources'] as Schema)['limits'] as Schema;
     assert.equal(limits['nvidia.com/gpu'], overlay.startsWith('gpu') ? 1 : undefined);
     if (overlay === 'gpu-monitoring') {
-      for (const k of ['PodMonitor/lth', 'PrometheusRule/lth', 'ConfigMap/lth-grafana-dashboard']) assert.ok(kinds.includes(k), `no ${k}`);
+      for (const k of ['PodMonitor/lth', 'PrometheusRule/lth', 'ConfigMap/lth-grafana-dashboard'])
+        assert.ok(kinds.includes(k), `no ${k}`);
       const cm = objects.find((o) => o['kind'] === 'ConfigMap')!;
       assert.equal(((cm['metadata'] as Schema)['labels'] as Schema)['grafana_dashboard'], '1');
-      const dashboard = JSON.parse(((cm['data'] as Schema)['lth-dashboard.json']) as string) as Schema;
+      const dashboard = JSON.parse((cm['data'] as Schema)['lth-dashboard.json'] as string) as Schema;
       assert.equal(dashboard['uid'], 'lth-campaigns');
     }
   });
@@ -160,9 +198,18 @@ test('RBAC is namespaced and grants nothing beyond what the controller uses', ()
   const objects = render('cpu');
   assert.ok(!objects.some((o) => o['kind'] === 'ClusterRole' || o['kind'] === 'ClusterRoleBinding'));
   const role = objects.find((o) => o['kind'] === 'Role')!;
-  const grants = (role['rules'] as Schema[]).flatMap((r) => (r['resources'] as string[]).map((res) => `${res}:${(r['verbs'] as string[]).join(',')}`));
+  const grants = (role['rules'] as Schema[]).flatMap((r) =>
+    (r['resources'] as string[]).map((res) => `${res}:${(r['verbs'] as string[]).join(',')}`),
+  );
   assert.deepEqual(grants.sort(), [
-    'campaigns/finalizers:update', 'campaigns/status:get,update,patch', 'campaigns:get,list,watch', 'events:create,patch', 'events:create,patch',
-    'jobs:create,get,list,watch,delete', 'leases:get,create,update', 'pods/log:get,list,watch', 'pods:get,list,watch',
+    'campaigns/finalizers:update',
+    'campaigns/status:get,update,patch',
+    'campaigns:get,list,watch',
+    'events:create,patch',
+    'events:create,patch',
+    'jobs:create,get,list,watch,delete',
+    'leases:get,create,update',
+    'pods/log:get,list,watch',
+    'pods:get,list,watch',
   ]);
 });

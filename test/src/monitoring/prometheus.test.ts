@@ -18,7 +18,11 @@ const targets: { job: string; address: string }[] = [];
 
 async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await res.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  const body = (await res.json()) as {
+    status: string;
+    error?: string;
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
   assert.equal(body.status, 'success', `${expr}: ${body.error}`);
   return body.data.result;
 }
@@ -38,15 +42,34 @@ before(async () => {
   await writeFile(join(dir, 'tiny.yaml'), TINY_CAMPAIGN);
   // The campaign keeps its processes (and metrics) up for a while after it ends: Prometheus
   // scrapes the finished state.
-  run = spawn(process.execPath, [CLI, 'run', join(dir, 'tiny.yaml'), '--store', join(dir, 'store'), '--out', join(dir, 'out'), '--metrics-port', '0', '--metrics-linger', '60'], {
-    env: { ...process.env, LTH_CACHE: CACHE_DIR },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  run = spawn(
+    process.execPath,
+    [
+      CLI,
+      'run',
+      join(dir, 'tiny.yaml'),
+      '--store',
+      join(dir, 'store'),
+      '--out',
+      join(dir, 'out'),
+      '--metrics-port',
+      '0',
+      '--metrics-linger',
+      '60',
+    ],
+    {
+      env: { ...process.env, LTH_CACHE: CACHE_DIR },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   run.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   run.stderr!.on('data', () => undefined);
   await waitFor('the metrics addresses', async () => out.includes('campaign metrics:'), 60_000);
-  for (const m of out.matchAll(/(data|pruning|evaluation|finetune-\d+) 127\.0\.0\.1:\d+ \(metrics (127\.0\.0\.1:\d+)\)/g)) targets.push({ job: `lth-${m[1]!.replace(/-\d+$/, '')}`, address: m[2]! });
+  for (const m of out.matchAll(
+    /(data|pruning|evaluation|finetune-\d+) 127\.0\.0\.1:\d+ \(metrics (127\.0\.0\.1:\d+)\)/g,
+  ))
+    targets.push({ job: `lth-${m[1]!.replace(/-\d+$/, '')}`, address: m[2]! });
   targets.push({ job: 'lth-controller', address: /campaign metrics: http:\/\/([0-9.:]+)\/metrics/.exec(out)![1]! });
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
@@ -54,9 +77,23 @@ before(async () => {
   for (const t of targets) byJob.set(t.job, [...(byJob.get(t.job) ?? []), t.address]);
   await writeFile(
     join(dir, 'prometheus.yml'),
-    stringify({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs: [...byJob].map(([job, addresses]) => ({ job_name: job, static_configs: [{ targets: addresses }] })) }),
+    stringify({
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      scrape_configs: [...byJob].map(([job, addresses]) => ({
+        job_name: job,
+        static_configs: [{ targets: addresses }],
+      })),
+    }),
   );
-  prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  prometheus = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: 'ignore' },
+  );
   await waitFor('prometheus', async () => (await fetch(`${promUrl}/-/ready`).catch(() => undefined))?.ok);
   await waitFor('the campaign to finish', async () => out.includes('keeping metrics up'), 180_000);
   await new Promise((r) => setTimeout(r, 4000)); // a few scrapes of the final state
@@ -65,11 +102,14 @@ before(async () => {
 after(async () => {
   run?.kill('SIGTERM');
   prometheus?.kill('SIGTERM');
-  await Promise.all([run, prometheus].map((p) => (p && p.exitCode === null ? new Promise((r) => p.once('exit', r)) : undefined)));
+  await Promise.all(
+    [run, prometheus].map((p) => (p && p.exitCode === null ? new Promise((r) => p.once('exit', r)) : undefined)),
+  );
 });
 
 test('Prometheus scrapes every process: up is 1 for each target', async () => {
-  assert.equal(targets.length, 6, JSON.stringify(targets)); // data, pruning, evaluation, 2 fine-tuning replicas, controller
+  // data, pruning, evaluation, 2 fine-tuning replicas, the campaign's own
+  assert.equal(targets.length, 6, JSON.stringify(targets));
   const up = await query('up');
   assert.equal(up.length, targets.length);
   for (const s of up) assert.equal(s.value[1], '1', `${s.metric['job']} ${s.metric['instance']} is down`);
@@ -91,7 +131,10 @@ test('every panel query of the Grafana dashboard returns data once the campaign 
     panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[];
   };
   assert.ok(dashboard.uid);
-  assert.deepEqual(dashboard.templating.list.map((v) => v.name), ['datasource', 'namespace', 'campaign']);
+  assert.deepEqual(
+    dashboard.templating.list.map((v) => v.name),
+    ['datasource', 'namespace', 'campaign'],
+  );
   const substitute = (expr: string) => expr.replaceAll('$namespace', '.*').replaceAll('$campaign', 'tiny');
   // The winning sparsity is absent, not 0, while no pruned round matches (on the mean over
   // replicates): the core's rule, computed here from results.json.
@@ -116,8 +159,10 @@ test('every panel query of the Grafana dashboard returns data once the campaign 
   assert.equal(done[0]?.value[1], '2');
 });
 
-test('promtool checks the alerting rules, and their unit tests fire on bad series and stay silent on healthy ones', async () => {
-  const rule = parseYaml(await readFile(join(ROOT, 'k8s/monitoring/prometheus-rule.yaml'), 'utf8')) as { spec: { groups: unknown[] } };
+test('promtool checks the alerting rules; their unit tests fire on bad series, not on healthy ones', async () => {
+  const rule = parseYaml(await readFile(join(ROOT, 'k8s/monitoring/prometheus-rule.yaml'), 'utf8')) as {
+    spec: { groups: unknown[] };
+  };
   await writeFile(join(dir, 'rules.yaml'), stringify({ groups: rule.spec.groups }));
   await copyFile(join(ROOT, 'k8s/monitoring/alerts-test.yaml'), join(dir, 'alerts-test.yaml'));
   const check = spawnSync('promtool', ['check', 'rules', join(dir, 'rules.yaml')], { encoding: 'utf8' });
@@ -126,5 +171,6 @@ test('promtool checks the alerting rules, and their unit tests fire on bad serie
   const unit = spawnSync('promtool', ['test', 'rules', 'alerts-test.yaml'], { cwd: dir, encoding: 'utf8' });
   assert.equal(unit.status, 0, unit.stdout + unit.stderr);
   // The rules' queries are valid against live data too.
-  for (const group of rule.spec.groups as { rules: { expr: string }[] }[]) for (const r of group.rules) await query(r.expr);
+  for (const group of rule.spec.groups as { rules: { expr: string }[] }[])
+    for (const r of group.rules) await query(r.expr);
 });

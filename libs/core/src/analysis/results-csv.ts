@@ -2,8 +2,22 @@ import type { CampaignResults } from './results';
 import { isMatching } from './tickets';
 
 const COLUMNS = [
-  'experiment', 'model', 'pretraining', 'task', 'seed', 'rewind', 'round', 'sparsity', 'density',
-  'remainingWeights', 'testAccuracy', 'testLoss', 'trainSeconds', 'matching', 'maskDigest', 'weightsDigest',
+  'experiment',
+  'model',
+  'pretraining',
+  'task',
+  'seed',
+  'rewind',
+  'round',
+  'sparsity',
+  'density',
+  'remainingWeights',
+  'testAccuracy',
+  'testLoss',
+  'trainSeconds',
+  'matching',
+  'maskDigest',
+  'weightsDigest',
 ] as const;
 
 function cell(v: unknown): string {
@@ -18,8 +32,26 @@ export function resultsToCsv(results: CampaignResults): string {
     for (const r of e.rounds) {
       const matching = e.denseAccuracy === null ? '' : isMatching(r, e.denseAccuracy);
       lines.push(
-        [e.id, e.model, e.pretraining, e.task, e.seed, e.rewind, r.round, r.sparsity, r.density, r.remainingWeights,
-          r.testAccuracy, r.testLoss, r.trainSeconds, matching, r.maskDigest, r.weightsDigest].map(cell).join(','),
+        [
+          e.id,
+          e.model,
+          e.pretraining,
+          e.task,
+          e.seed,
+          e.rewind,
+          r.round,
+          r.sparsity,
+          r.density,
+          r.remainingWeights,
+          r.testAccuracy,
+          r.testLoss,
+          r.trainSeconds,
+          matching,
+          r.maskDigest,
+          r.weightsDigest,
+        ]
+          .map(cell)
+          .join(','),
       );
     }
   }

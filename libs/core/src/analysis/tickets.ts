@@ -6,7 +6,6 @@ export function isMatching(round: Pick<RoundResult, 'testAccuracy'>, denseAccura
   return round.testAccuracy >= denseAccuracy;
 }
 
-
 /** Round 0's test accuracy, or null before round 0 has finished. */
 export function denseAccuracyOf(rounds: readonly ScoredRound[]): number | null {
   return rounds.find((r) => r.round === 0)?.testAccuracy ?? null;
@@ -27,7 +26,9 @@ export function winningSparsity(rounds: readonly ScoredRound[]): number | null {
   return best;
 }
 
-export function summarizeExperiment(base: Omit<ExperimentResult, 'denseAccuracy' | 'winningSparsity'>): ExperimentResult {
+export function summarizeExperiment(
+  base: Omit<ExperimentResult, 'denseAccuracy' | 'winningSparsity'>,
+): ExperimentResult {
   const rounds = [...base.rounds].sort((a, b) => a.round - b.round);
   return { ...base, rounds, denseAccuracy: denseAccuracyOf(rounds), winningSparsity: winningSparsity(rounds) };
 }

@@ -7,7 +7,8 @@ import { countKept, sizeOf, type Mask, type MaskTensor, type WeightTensor } from
 export function denseMask(weights: readonly WeightTensor[], policy: PruningPolicy): Mask {
   const mask: Mask = new Map();
   for (const w of weights) {
-    if (isPrunable(w.name, policy)) mask.set(w.name, { shape: [...w.shape], keep: new Uint8Array(w.values.length).fill(1) });
+    if (isPrunable(w.name, policy))
+      mask.set(w.name, { shape: [...w.shape], keep: new Uint8Array(w.values.length).fill(1) });
   }
   return mask;
 }
@@ -73,8 +74,13 @@ function pruneSmallest(group: Candidate[], count: number): void {
  * with one threshold across layers (global) or one per layer (layerwise). Masks only lose
  * weights: a pruned weight never comes back.
  */
-export function pruneByMagnitude(weights: readonly WeightTensor[], current: Mask | undefined, policy: PruningPolicy): Mask {
-  if (!(policy.rate > 0 && policy.rate < 1)) throw new InvalidArgumentError(`rate must be in (0, 1), got ${policy.rate}`);
+export function pruneByMagnitude(
+  weights: readonly WeightTensor[],
+  current: Mask | undefined,
+  policy: PruningPolicy,
+): Mask {
+  if (!(policy.rate > 0 && policy.rate < 1))
+    throw new InvalidArgumentError(`rate must be in (0, 1), got ${policy.rate}`);
   const group = candidates(weights, current, policy);
   if (group.length === 0) throw new InvalidArgumentError('no prunable weights: every kernel is excluded by the policy');
   if (policy.strategy === 'layerwise') {

@@ -7,7 +7,11 @@ import type { Mask } from './tensors';
 test('masks round-trip through 1 bit per weight', () => {
   const rng = createRng(3);
   const mask: Mask = new Map();
-  for (const [name, shape] of [['a/kernel', [3, 3, 2, 5]], ['b/kernel', [13]], ['c/kernel', [64, 8]]] as const) {
+  for (const [name, shape] of [
+    ['a/kernel', [3, 3, 2, 5]],
+    ['b/kernel', [13]],
+    ['c/kernel', [64, 8]],
+  ] as const) {
     const n = shape.reduce((x, y) => x * y, 1);
     mask.set(name, { shape: [...shape], keep: Uint8Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0)) });
   }

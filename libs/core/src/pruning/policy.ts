@@ -16,7 +16,10 @@ export function isPrunable(name: string, policy: Pick<PruningPolicy, 'excludePat
 }
 
 /** How many weights IMP may prune, from names and shapes alone (the dense round's count). */
-export function countPrunable(weights: readonly { name: string; shape: readonly number[] }[], policy: PruningPolicy): number {
+export function countPrunable(
+  weights: readonly { name: string; shape: readonly number[] }[],
+  policy: PruningPolicy,
+): number {
   let n = 0;
   for (const w of weights) if (isPrunable(w.name, policy)) n += w.shape.reduce((a, b) => a * b, 1);
   return n;

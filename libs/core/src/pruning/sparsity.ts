@@ -29,20 +29,3 @@ export function maskStats(mask: Mask): MaskStats {
   const density = prunable === 0 ? 1 : remaining / prunable;
   return { layers, prunable, remaining, sparsity: 1 - density, density };
 }
-
-/** Fraction of the weights kept by both masks among those kept by either (Jaccard overlap). */
-export function maskOverlap(a: Mask, b: Mask): number {
-  let both = 0;
-  let either = 0;
-  for (const [name, ma] of a) {
-    const mb = b.get(name);
-    if (!mb) continue;
-    for (let i = 0; i < ma.keep.length; i++) {
-      const x = ma.keep[i]!;
-      const y = mb.keep[i]!;
-      both += x & y;
-      either += x | y;
-    }
-  }
-  return either === 0 ? 0 : both / either;
-}

@@ -112,9 +112,17 @@ export const evaluationSchema = z
   })
   .strict();
 
-const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?([eE][0-9]+|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, 'must be a Kubernetes quantity such as 500m, 4 or 16Gi');
+const quantity = z
+  .string()
+  .regex(
+    /^[0-9]+(\.[0-9]+)?([eE][0-9]+|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/,
+    'must be a Kubernetes quantity such as 500m, 4 or 16Gi',
+  );
 
-/** Where a campaign's round Jobs run on Kubernetes; `lth run` ignores it. Unset fields take the controller's defaults. */
+/**
+ * Where a campaign's task Jobs run on Kubernetes; `lth run` ignores it. Unset fields take the
+ * controller's defaults.
+ */
 export const clusterSchema = z
   .object({
     image: z.string().min(1).optional(),
@@ -134,7 +142,10 @@ export const clusterSchema = z
       )
       .optional(),
     resources: z
-      .object({ requests: z.record(z.string(), quantity).optional(), limits: z.record(z.string(), quantity).optional() })
+      .object({
+        requests: z.record(z.string(), quantity).optional(),
+        limits: z.record(z.string(), quantity).optional(),
+      })
       .strict()
       .optional(),
   })

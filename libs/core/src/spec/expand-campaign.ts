@@ -66,7 +66,7 @@ export function resolvePretraining(model: string, source: PretrainingSpec, evalu
 }
 
 /** The canonical settings that identify an experiment (labels and defaults left out). */
-export function experimentIdentity(s: ExperimentSettings): unknown {
+function experimentIdentity(s: ExperimentSettings): unknown {
   return {
     model: s.model,
     pretraining: s.pretraining.id,

@@ -15,7 +15,8 @@ export function checkKnownNames(spec: CampaignSpec, known: KnownNames): void {
     if (!known.models.includes(m)) issues.push({ path: `models[${i}]`, message: unknown('model', m, known.models) });
   });
   spec.tasks.forEach((t, i) => {
-    if (!known.datasets.includes(t)) issues.push({ path: `tasks[${i}]`, message: unknown('dataset', t, known.datasets) });
+    if (!known.datasets.includes(t))
+      issues.push({ path: `tasks[${i}]`, message: unknown('dataset', t, known.datasets) });
   });
   spec.pretrainings.forEach((p, i) => {
     if (p.kind === 'supervised' && !known.datasets.includes(p.dataset)) {

@@ -43,17 +43,29 @@ finetune: { epochs: 0, batchSzie: 3 }
 imp: { rounds: 3, targetSparsity: 0.5 }
 `);
   const paths = issues.map((i) => i.split(':')[0]);
-  for (const p of ['name', 'models', 'pretrainings[0].training.optimizer.learningRate', 'pretrainings[1].kind', 'finetune.epochs', 'finetune', 'imp']) {
+  for (const p of [
+    'name',
+    'models',
+    'pretrainings[0].training.optimizer.learningRate',
+    'pretrainings[1].kind',
+    'finetune.epochs',
+    'finetune',
+    'imp',
+  ]) {
     assert.ok(paths.includes(p), `no issue for ${p} in\n${issues.join('\n')}`);
   }
-  assert.ok(issues.some((i) => i.includes('batchSzie')), issues.join('\n'));
+  assert.ok(
+    issues.some((i) => i.includes('batchSzie')),
+    issues.join('\n'),
+  );
 });
 
 test('unknown models and datasets are named with what is known', () => {
   const spec = parseCampaign(minimal.replace('tasks: [mnist]', 'tasks: [mnist, cifar-1000]'));
   assert.throws(
     () => checkKnownNames(spec, { models: ['lenet-300-100'], datasets: ['mnist', 'fashion-mnist'] }),
-    (e: unknown) => e instanceof CampaignSpecError && e.issues[0]!.path === 'tasks[1]' && /cifar-1000.*known: mnist/.test(e.message),
+    (e: unknown) =>
+      e instanceof CampaignSpecError && e.issues[0]!.path === 'tasks[1]' && /cifar-1000.*known: mnist/.test(e.message),
   );
 });
 
@@ -63,7 +75,9 @@ test('YAML syntax errors are reported, not thrown raw', () => {
 
 test('experiment ids ignore defaults and key order, and change with real settings', () => {
   const a = expandCampaign(parseCampaign(minimal))[0]!.id;
-  const b = expandCampaign(parseCampaign(minimal + 'imp: { pruning: { rate: 0.2, strategy: global } }\nseeds: [0]\n'))[0]!.id;
+  const b = expandCampaign(
+    parseCampaign(minimal + 'imp: { pruning: { rate: 0.2, strategy: global } }\nseeds: [0]\n'),
+  )[0]!.id;
   const c = expandCampaign(parseCampaign(minimal + 'imp: { pruning: { rate: 0.1 } }\n'))[0]!.id;
   assert.equal(a, b);
   assert.notEqual(a, c);

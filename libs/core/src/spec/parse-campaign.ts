@@ -16,7 +16,7 @@ export class CampaignSpecError extends InvalidArgumentError {
   }
 }
 
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
@@ -41,7 +41,10 @@ export function parseCampaign(text: string): CampaignSpec {
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
     throw new CampaignSpecError(
-      doc.errors.map((e) => ({ path: `(yaml line ${e.linePos?.[0]?.line ?? '?'})`, message: e.message.split('\n')[0]! })),
+      doc.errors.map((e) => ({
+        path: `(yaml line ${e.linePos?.[0]?.line ?? '?'})`,
+        message: e.message.split('\n')[0]!,
+      })),
     );
   }
   return validateCampaign(doc.toJS());

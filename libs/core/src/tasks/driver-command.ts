@@ -4,7 +4,8 @@
  */
 
 /** What a driver process is asked to run: settings are named by digest in the shared store. */
-export type DriverTask = { kind: 'pretraining'; pretrainingDigest: string } | { kind: 'round'; experimentDigest: string; round: number };
+export type DriverTask =
+  { kind: 'pretraining'; pretrainingDigest: string } | { kind: 'round'; experimentDigest: string; round: number };
 
 export interface ServiceAddresses {
   data: string;

@@ -35,7 +35,9 @@ const ready = (roundsDone: number[]) => ({
 });
 const attempts = (entries: [Task, TaskAttempts][]) => new Map(entries.map(([t, a]) => [taskKey(t), a]));
 const started = (p: ReturnType<typeof plan>) =>
-  p.start.map(({ task, attempt }) => (task.kind === 'round' ? `${experiments.indexOf(task.experiment)}:${task.round}#${attempt}` : `pre#${attempt}`));
+  p.start.map(({ task, attempt }) =>
+    task.kind === 'round' ? `${experiments.indexOf(task.experiment)}:${task.round}#${attempt}` : `pre#${attempt}`,
+  );
 
 test('the pre-training runs before its experiments, which wait for it', () => {
   const first = plan();
@@ -49,7 +51,11 @@ test('the pre-training runs before its experiments, which wait for it', () => {
 test('round n follows round n-1, within the parallelism and the global limit', () => {
   const next = plan({ progress: ready([2, 0, 0, 0]) });
   assert.deepEqual(started(next), ['0:2#1', '1:0#1', '2:0#1']);
-  const busy = plan({ progress: ready([2, 0, 0, 0]), attempts: attempts([[round(0, 2), { started: 1, running: true }]]), parallelism: 2 });
+  const busy = plan({
+    progress: ready([2, 0, 0, 0]),
+    attempts: attempts([[round(0, 2), { started: 1, running: true }]]),
+    parallelism: 2,
+  });
   assert.equal(busy.running, 1);
   assert.deepEqual(started(busy), ['1:0#1']);
   assert.equal(busy.experiments[0]!.state, 'Running');
@@ -70,18 +76,31 @@ test('a finished experiment starts nothing; more rounds asked later continue it'
 
 test('a failed attempt is retried until the attempts are used up; then only its experiment fails', () => {
   const failure = { message: 'pod evicted', permanent: false };
-  const once = plan({ progress: ready([3, 1, 3, 3]), attempts: attempts([[round(1, 1), { started: 1, running: false, failure }]]) });
+  const once = plan({
+    progress: ready([3, 1, 3, 3]),
+    attempts: attempts([[round(1, 1), { started: 1, running: false, failure }]]),
+  });
   assert.deepEqual(started(once), ['1:1#2']);
   assert.match(once.experiments[1]!.message, /attempt 1 failed \(pod evicted\); retrying/);
-  const twice = plan({ progress: ready([3, 1, 0, 3]), attempts: attempts([[round(1, 1), { started: 2, running: false, failure }]]) });
+  const twice = plan({
+    progress: ready([3, 1, 0, 3]),
+    attempts: attempts([[round(1, 1), { started: 2, running: false, failure }]]),
+  });
   assert.deepEqual(started(twice), ['2:0#1']);
-  assert.deepEqual(twice.experiments.map((e) => e.state), ['Succeeded', 'Failed', 'Pending', 'Succeeded']);
+  assert.deepEqual(
+    twice.experiments.map((e) => e.state),
+    ['Succeeded', 'Failed', 'Pending', 'Succeeded'],
+  );
   assert.match(twice.experiments[1]!.message, /round 1 failed: pod evicted/);
 });
 
 test('bad input is not retried', () => {
   const failure = { message: 'weights do not fit', permanent: true };
-  const p = plan({ progress: ready([0, 3, 3, 3]), attempts: attempts([[round(0, 0), { started: 1, running: false, failure }]]), maxAttempts: 5 });
+  const p = plan({
+    progress: ready([0, 3, 3, 3]),
+    attempts: attempts([[round(0, 0), { started: 1, running: false, failure }]]),
+    maxAttempts: 5,
+  });
   assert.deepEqual(started(p), []);
   assert.equal(p.experiments[0]!.state, 'Failed');
 });

@@ -85,7 +85,8 @@ export function planTasks(input: PlanInput): TaskPlan {
     if (progress.pretrainingsDone.has(pretraining.id)) continue;
     const task: Task = { kind: 'pretraining', pretraining };
     const seen = consider(task);
-    if (seen.state === 'failed') failedPretrainings.set(pretraining.id, { pretraining, message: `${describeTask(task)} failed: ${seen.message}` });
+    if (seen.state === 'failed')
+      failedPretrainings.set(pretraining.id, { pretraining, message: `${describeTask(task)} failed: ${seen.message}` });
   }
 
   const total = input.lastRound + 1;
@@ -96,13 +97,29 @@ export function planTasks(input: PlanInput): TaskPlan {
     const failure = failedPretrainings.get(pretraining.id);
     if (failure) return { experiment, state: 'Failed', roundsDone: done, message: failure.message };
     if (!progress.pretrainingsDone.has(pretraining.id)) {
-      return { experiment, state: 'Pending', roundsDone: done, message: `waiting for pre-training ${pretraining.name}` };
+      return {
+        experiment,
+        state: 'Pending',
+        roundsDone: done,
+        message: `waiting for pre-training ${pretraining.name}`,
+      };
     }
     const seen = consider({ kind: 'round', experiment, round: done });
-    if (seen.state === 'failed') return { experiment, state: 'Failed', roundsDone: done, message: `round ${done} failed: ${seen.message}` };
-    return { experiment, state: seen.state === 'running' ? 'Running' : 'Pending', roundsDone: done, message: seen.message };
+    if (seen.state === 'failed')
+      return { experiment, state: 'Failed', roundsDone: done, message: `round ${done} failed: ${seen.message}` };
+    return {
+      experiment,
+      state: seen.state === 'running' ? 'Running' : 'Pending',
+      roundsDone: done,
+      message: seen.message,
+    };
   });
 
   const free = Math.max(0, Math.min(input.parallelism - running, input.globalFree ?? Infinity));
-  return { start: candidates.slice(0, free), running, experiments, failedPretrainings: [...failedPretrainings.values()] };
+  return {
+    start: candidates.slice(0, free),
+    running,
+    experiments,
+    failedPretrainings: [...failedPretrainings.values()],
+  };
 }

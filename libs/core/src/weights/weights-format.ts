@@ -25,7 +25,10 @@ export function encodeWeights(weights: readonly WeightTensor[]): { specs: Weight
   return { specs, data: new Uint8Array(data.buffer) };
 }
 
-export function decodeWeights(specs: readonly { name: string; shape: number[]; dtype?: string }[], data: Uint8Array): WeightTensor[] {
+export function decodeWeights(
+  specs: readonly { name: string; shape: number[]; dtype?: string }[],
+  data: Uint8Array,
+): WeightTensor[] {
   const out: WeightTensor[] = [];
   let offset = 0;
   for (const spec of specs) {
@@ -40,12 +43,18 @@ export function decodeWeights(specs: readonly { name: string; shape: number[]; d
     out.push({ name: spec.name, shape: [...spec.shape], values });
     offset += n * 4;
   }
-  if (offset !== data.byteLength) throw new InvalidArgumentError(`weight data has ${data.byteLength - offset} bytes more than the manifest describes`);
+  if (offset !== data.byteLength)
+    throw new InvalidArgumentError(
+      `weight data has ${data.byteLength - offset} bytes more than the manifest describes`,
+    );
   return out;
 }
 
 /** Zeroes the pruned weights (a ticket is weights and mask; this is their product). */
-export function applyMask(weights: readonly WeightTensor[], mask: ReadonlyMap<string, { keep: Uint8Array }>): WeightTensor[] {
+export function applyMask(
+  weights: readonly WeightTensor[],
+  mask: ReadonlyMap<string, { keep: Uint8Array }>,
+): WeightTensor[] {
   return weights.map((w) => {
     const m = mask.get(w.name);
     if (!m) return w;

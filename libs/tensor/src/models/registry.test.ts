@@ -8,15 +8,26 @@ const count = (net: Network, pred: (name: string) => boolean) =>
 
 test('models build at 28x28x1 and 32x32x3 with a head for the task', () => {
   const lenet = new Network('lenet-300-100', { height: 28, width: 28, channels: 1 }, 10);
-  assert.equal(count(lenet, () => true), 784 * 300 + 300 + 300 * 100 + 100 + 100 * 10 + 10);
+  assert.equal(
+    count(lenet, () => true),
+    784 * 300 + 300 + 300 * 100 + 100 + 100 * 10 + 10,
+  );
   lenet.dispose();
-  for (const [name, depth] of [['resnet-8', 8], ['resnet-20', 20]] as const) {
-    for (const input of [{ height: 28, width: 28, channels: 1 }, { height: 32, width: 32, channels: 3 }]) {
+  for (const [name, depth] of [
+    ['resnet-8', 8],
+    ['resnet-20', 20],
+  ] as const) {
+    for (const input of [
+      { height: 28, width: 28, channels: 1 },
+      { height: 32, width: 32, channels: 3 },
+    ]) {
       const net = new Network(name, input, 7);
       assert.deepEqual(net.model.outputs[0]!.shape, [null, 7]);
       assert.deepEqual(net.variable('stem/kernel').shape, [3, 3, input.channels, 16]);
       assert.deepEqual(net.variable('head/kernel').shape, [64, 7]);
-      const convs = net.weightNames.filter((n) => n.endsWith('/kernel') && n !== 'head/kernel' && !n.includes('shortcut'));
+      const convs = net.weightNames.filter(
+        (n) => n.endsWith('/kernel') && n !== 'head/kernel' && !n.includes('shortcut'),
+      );
       assert.equal(convs.length, depth - 1, `${name}: ${convs.length} convolutions`);
       net.dispose();
     }

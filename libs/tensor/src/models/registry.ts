@@ -12,8 +12,16 @@ export interface ModelDefinition {
 
 const definitions: ModelDefinition[] = [
   { name: 'lenet-300-100', description: 'MLP 300-100 (LeNet-300-100)', build: buildLenet300100 },
-  { name: 'resnet-8', description: 'CIFAR-style ResNet-8 (one basic block a stage)', build: (i, n) => buildCifarResnet(8, i, n) },
-  { name: 'resnet-20', description: 'CIFAR-style ResNet-20 (three basic blocks a stage)', build: (i, n) => buildCifarResnet(20, i, n) },
+  {
+    name: 'resnet-8',
+    description: 'CIFAR-style ResNet-8 (one basic block a stage)',
+    build: (i, n) => buildCifarResnet(8, i, n),
+  },
+  {
+    name: 'resnet-20',
+    description: 'CIFAR-style ResNet-20 (three basic blocks a stage)',
+    build: (i, n) => buildCifarResnet(20, i, n),
+  },
 ];
 
 export const models = new Map(definitions.map((d) => [d.name, d]));

@@ -22,7 +22,9 @@ export function buildCifarResnet(depth: number, input: InputShape, numClasses: n
     for (let b = 0; b < blocks; b++) {
       const stride = stage > 0 && b === 0 ? 2 : 1;
       const p = `s${stage + 1}b${b}`;
-      let y = relu(`${p}_relu1`).apply(bn(`${p}_bn1`).apply(conv(filters, 3, stride, `${p}_conv1`).apply(x))) as tf.SymbolicTensor;
+      let y = relu(`${p}_relu1`).apply(
+        bn(`${p}_bn1`).apply(conv(filters, 3, stride, `${p}_conv1`).apply(x)),
+      ) as tf.SymbolicTensor;
       y = bn(`${p}_bn2`).apply(conv(filters, 3, 1, `${p}_conv2`).apply(y)) as tf.SymbolicTensor;
       const shortcut =
         stride !== 1 || channels !== filters
