@@ -1,5 +1,5 @@
 import type { Experiment, PruningSpec, TrainingSpec } from '@lth/core';
-import { callUnary, DEADLINES, deadlineIn, Metadata, pruningV1, splitEnum, type finetuneV1 } from '@lth/grpc-kit';
+import { pruningV1, splitEnum } from '@lth/grpc-kit';
 import type { DriverDeps } from './driver-deps';
 
 export interface Trained {
@@ -25,22 +25,12 @@ export async function fineTune(deps: DriverDeps, input: FineTuneInput): Promise<
   const { clients, emit, signal } = deps;
   const { training, ...request } = input;
   const { optimizer, ...schedule } = training;
-  const call = clients.finetune.fineTune({ ...request, ...schedule, optimizer }, new Metadata(), {
-    deadline: deadlineIn(DEADLINES.fineTune),
-  });
-  const cancel = () => call.cancel();
-  signal?.addEventListener('abort', cancel, { once: true });
-  try {
-    for await (const message of call) {
-      const event = (message as finetuneV1.FineTuneResponse).event;
-      if (event?.$case === 'progress') emit({ type: 'progress', ...event.value });
-      if (event?.$case === 'result') {
-        const { weightsDigest, trainSeconds, backend } = event.value;
-        return { weightsDigest, trainSeconds, backend };
-      }
+  for await (const { event } of clients.finetune.fineTune({ ...request, ...schedule, optimizer }, { signal })) {
+    if (event?.$case === 'progress') emit({ type: 'progress', ...event.value });
+    if (event?.$case === 'result') {
+      const { weightsDigest, trainSeconds, backend } = event.value;
+      return { weightsDigest, trainSeconds, backend };
     }
-  } finally {
-    signal?.removeEventListener('abort', cancel);
   }
   throw new Error('fine-tuning ended without a result');
 }
@@ -56,12 +46,7 @@ export interface EvaluateInput {
 export function evaluate(deps: DriverDeps, input: EvaluateInput) {
   const { clients } = deps;
   const { evaluation, ...request } = input;
-  return callUnary(
-    clients.evaluation,
-    clients.evaluation.evaluate,
-    { ...request, ...evaluation, split: splitEnum(evaluation.split) },
-    DEADLINES.evaluate,
-  );
+  return clients.evaluation.evaluate({ ...request, ...evaluation, split: splitEnum(evaluation.split) });
 }
 
 function policyToProto(p: PruningSpec): pruningV1.PruningPolicy {
@@ -79,5 +64,5 @@ export function prune(deps: DriverDeps, input: { weightsDigest: string; maskDige
     maskDigest: input.maskDigest,
     policy: policyToProto(input.pruning),
   };
-  return callUnary(clients.pruning, clients.pruning.prune, request, DEADLINES.prune);
+  return clients.pruning.prune(request);
 }

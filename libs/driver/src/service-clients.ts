@@ -3,27 +3,34 @@ import {
   dataClient,
   evaluationClient,
   fineTuneClient,
+  openChannel,
   pruningClient,
-  type dataV1,
-  type evaluationV1,
-  type finetuneV1,
-  type pruningV1,
+  type DataClient,
+  type EvaluationClient,
+  type FineTuneClient,
+  type PruningClient,
 } from '@lth/grpc-kit';
 
 export interface ServiceClients {
-  data: dataV1.DataServiceClient;
-  pruning: pruningV1.PruningServiceClient;
-  finetune: finetuneV1.FineTuneServiceClient;
-  evaluation: evaluationV1.EvaluationServiceClient;
+  data: DataClient;
+  pruning: PruningClient;
+  finetune: FineTuneClient;
+  evaluation: EvaluationClient;
   close(): void;
 }
 
 export function connect(addresses: ServiceAddresses): ServiceClients {
-  const clients = {
-    data: dataClient(addresses.data),
-    pruning: pruningClient(addresses.pruning),
-    finetune: fineTuneClient(addresses.finetune),
-    evaluation: evaluationClient(addresses.evaluation),
+  const channels = {
+    data: openChannel(addresses.data),
+    pruning: openChannel(addresses.pruning),
+    finetune: openChannel(addresses.finetune),
+    evaluation: openChannel(addresses.evaluation),
   };
-  return { ...clients, close: () => Object.values(clients).forEach((c) => c.close()) };
+  return {
+    data: dataClient(channels.data),
+    pruning: pruningClient(channels.pruning),
+    finetune: fineTuneClient(channels.finetune),
+    evaluation: evaluationClient(channels.evaluation),
+    close: () => Object.values(channels).forEach((c) => c.close()),
+  };
 }

@@ -1,71 +1,71 @@
-import * as grpc from '@grpc/grpc-js';
-import { service as healthService } from 'grpc-health-check';
+import { ChannelCredentials, createChannel, createClient, createClientFactory, type Channel } from 'nice-grpc';
+import { deadlineMiddleware, type DeadlineOptions } from 'nice-grpc-client-middleware-deadline';
+import { HealthDefinition } from 'nice-grpc-server-health';
 import { UnavailableError } from '@lth/core';
-import { DataServiceClient } from './gen/lth/data/v1/data';
-import { EvaluationServiceClient } from './gen/lth/evaluation/v1/evaluation';
-import { FineTuneServiceClient } from './gen/lth/finetune/v1/finetune';
-import { PruningServiceClient } from './gen/lth/pruning/v1/pruning';
+import { DataServiceDefinition, type DataServiceClient } from './gen/lth/data/v1/data';
+import { EvaluationServiceDefinition, type EvaluationServiceClient } from './gen/lth/evaluation/v1/evaluation';
+import { FineTuneServiceDefinition, type FineTuneServiceClient } from './gen/lth/finetune/v1/finetune';
+import { PruningServiceDefinition, type PruningServiceClient } from './gen/lth/pruning/v1/pruning';
+import { DEADLINES } from './deadlines';
 import { MAX_MESSAGE_BYTES } from './server';
-import { DEADLINES, deadlineIn } from './deadlines';
 
-export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+const CHANNEL_OPTIONS = {
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   // A headless Kubernetes Service resolves to every pod; round-robin spreads calls over them.
   'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
 };
 
-const credentials = () => grpc.credentials.createInsecure();
-
-export const dataClient = (address: string) => new DataServiceClient(address, credentials(), CHANNEL_OPTIONS);
-export const pruningClient = (address: string) => new PruningServiceClient(address, credentials(), CHANNEL_OPTIONS);
-export const fineTuneClient = (address: string) => new FineTuneServiceClient(address, credentials(), CHANNEL_OPTIONS);
-export const evaluationClient = (address: string) =>
-  new EvaluationServiceClient(address, credentials(), CHANNEL_OPTIONS);
-
-const HealthClient = grpc.makeGenericClientConstructor(healthService as unknown as grpc.ServiceDefinition, 'Health');
-
-type UnaryMethod<Req, Res> = (
-  request: Req,
-  metadata: grpc.Metadata,
-  options: Partial<grpc.CallOptions>,
-  callback: (error: grpc.ServiceError | null, response: Res) => void,
-) => grpc.ClientUnaryCall;
-
-/** Calls a unary method with a deadline, as a promise. */
-export function callUnary<Req, Res>(
-  client: grpc.Client,
-  method: UnaryMethod<Req, Res>,
-  request: Req,
-  deadlineMs: number,
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    method.call(client, request, new grpc.Metadata(), { deadline: deadlineIn(deadlineMs) }, (error, response) =>
-      error ? reject(error) : resolve(response),
-    );
-  });
+/** A channel to one service address (host:port, or a resolver URI such as dns:///name:port). */
+export function openChannel(address: string): Channel {
+  return createChannel(address, ChannelCredentials.createInsecure(), CHANNEL_OPTIONS);
 }
 
-/** Asks grpc.health.v1 whether a server is SERVING. */
-export function checkHealth(address: string, service = ''): Promise<string> {
-  const client = new HealthClient(address, credentials());
-  return new Promise<string>((resolve, reject) => {
-    (client as unknown as { check: UnaryMethod<{ service: string }, { status: string | number }> }).check(
-      { service },
-      new grpc.Metadata(),
-      { deadline: deadlineIn(DEADLINES.healthCheck) },
-      (error, response) => {
-        client.close();
-        if (error) reject(error);
-        else
-          resolve(
-            typeof response.status === 'number'
-              ? ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][response.status]!
-              : response.status,
-          );
-      },
-    );
+// Every call carries a deadline from the one table: a default per method, overridable per call.
+const clients = createClientFactory().use(deadlineMiddleware);
+
+export type DataClient = DataServiceClient<DeadlineOptions>;
+export type PruningClient = PruningServiceClient<DeadlineOptions>;
+export type FineTuneClient = FineTuneServiceClient<DeadlineOptions>;
+export type EvaluationClient = EvaluationServiceClient<DeadlineOptions>;
+
+export const dataClient = (channel: Channel): DataClient =>
+  clients.create(DataServiceDefinition, channel, {
+    listDatasets: { deadline: DEADLINES.listDatasets },
+    describeDataset: { deadline: DEADLINES.describeDataset },
+    streamBatches: { deadline: DEADLINES.streamBatches },
   });
+
+export const pruningClient = (channel: Channel): PruningClient =>
+  clients.create(PruningServiceDefinition, channel, {
+    prune: { deadline: DEADLINES.prune },
+    randomPrune: { deadline: DEADLINES.randomPrune },
+  });
+
+export const fineTuneClient = (channel: Channel): FineTuneClient =>
+  clients.create(FineTuneServiceDefinition, channel, { fineTune: { deadline: DEADLINES.fineTune } });
+
+export const evaluationClient = (channel: Channel): EvaluationClient =>
+  clients.create(EvaluationServiceDefinition, channel, { evaluate: { deadline: DEADLINES.evaluate } });
+
+const SERVING_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
+
+/** Asks grpc.health.v1 whether a server is SERVING. */
+export async function checkHealth(address: string, service = ''): Promise<string> {
+  const channel = openChannel(address);
+  try {
+    const health = createClient(HealthDefinition, channel);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), DEADLINES.healthCheck);
+    try {
+      const { status } = await health.check({ service }, { signal: controller.signal });
+      return SERVING_STATUS[status] ?? String(status);
+    } finally {
+      clearTimeout(timer);
+    }
+  } finally {
+    channel.close();
+  }
 }
 
 /** Polls health until SERVING or the timeout. */

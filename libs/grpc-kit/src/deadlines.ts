@@ -10,7 +10,3 @@ export const DEADLINES = {
   evaluate: 4 * 60 * 60_000,
   healthCheck: 5_000,
 } as const;
-
-export function deadlineIn(ms: number): Date {
-  return new Date(Date.now() + ms);
-}

@@ -1,12 +1,15 @@
-import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
+import { createServer, type Server } from 'nice-grpc';
+import { HealthDefinition, HealthServiceImpl, HealthState } from 'nice-grpc-server-health';
 import type { Logger } from 'pino';
+import { callMiddleware, type CallOptions } from './call-middleware';
 
+/** The largest message a call may carry (a weights artifact travels by digest, never inline). */
 export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
+/** A service to serve: its full name (for health) and how it adds itself to a server. */
 export interface ServiceBinding {
-  definition: grpc.ServiceDefinition;
-  implementation: grpc.UntypedServiceImplementation;
+  name: string;
+  register(server: Pick<Server, 'add'>): void;
 }
 
 export interface RunningServer {
@@ -21,34 +24,35 @@ export interface RunningServer {
 }
 
 /**
- * Binds a server with the standard grpc.health.v1 service, which says NOT_SERVING until
- * setServing(true) (when the backend and data are ready).
+ * Binds a nice-grpc server with the standard grpc.health.v1 service, which says NOT_SERVING
+ * until setServing(true) (when the backend and data are ready). Every call of the services
+ * goes through callMiddleware (status mapping, metrics, shutdown).
  */
 export async function startServer(
   address: string,
-  services: (ServiceBinding & { name: string })[],
-  log: Logger,
+  services: ServiceBinding[],
+  options: Omit<CallOptions, 'shutdown'>,
 ): Promise<RunningServer> {
-  const server = new grpc.Server({
+  const { log } = options;
+  const shutdownController = new AbortController();
+  const server = createServer({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
-  const names = services.map((s) => s.name);
-  const health = new HealthImplementation(Object.fromEntries(['', ...names].map((n) => [n, 'NOT_SERVING' as const])));
-  health.addToServer(server);
-  for (const s of services) server.addService(s.definition, s.implementation);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  const host = address.slice(0, address.lastIndexOf(':'));
-  const bound = `${host}:${port}`;
-  const shutdownController = new AbortController();
+  const health = HealthState();
+  const names = ['', ...services.map((s) => s.name)];
   const setServing = (serving: boolean) => {
-    for (const n of ['', ...names]) health.setStatus(n, serving ? 'SERVING' : 'NOT_SERVING');
+    for (const n of names) health.setStatus(serving ? 'healthy' : 'unhealthy', n);
   };
+  setServing(false);
+  server.add(HealthDefinition, HealthServiceImpl(health));
+  const calls = callMiddleware({ ...options, shutdown: shutdownController.signal });
+  for (const s of services) s.register(server.with(calls));
+  const port = await server.listen(address);
+  const host = address.slice(0, address.lastIndexOf(':'));
   let stopping: Promise<void> | undefined;
   return {
-    address: bound,
+    address: `${host}:${port}`,
     port,
     setServing,
     shutdownSignal: shutdownController.signal,
@@ -62,7 +66,7 @@ export async function startServer(
           resolve();
         }, graceMs);
         force.unref();
-        server.tryShutdown(() => {
+        void server.shutdown().then(() => {
           clearTimeout(force);
           resolve();
         });

@@ -1,41 +1,33 @@
-import * as grpc from '@grpc/grpc-js';
+import { ClientError, ServerError, Status } from 'nice-grpc';
 import type { Logger } from 'pino';
 import type { ErrorKind } from '@lth/core';
 
-const CODES: Record<ErrorKind | 'data-loss', grpc.status> = {
-  'invalid-argument': grpc.status.INVALID_ARGUMENT,
-  'not-found': grpc.status.NOT_FOUND,
-  'failed-precondition': grpc.status.FAILED_PRECONDITION,
-  unavailable: grpc.status.UNAVAILABLE,
-  cancelled: grpc.status.CANCELLED,
-  'resource-exhausted': grpc.status.RESOURCE_EXHAUSTED,
-  'data-loss': grpc.status.DATA_LOSS,
+const CODES: Record<ErrorKind | 'data-loss', Status> = {
+  'invalid-argument': Status.INVALID_ARGUMENT,
+  'not-found': Status.NOT_FOUND,
+  'failed-precondition': Status.FAILED_PRECONDITION,
+  unavailable: Status.UNAVAILABLE,
+  cancelled: Status.CANCELLED,
+  'resource-exhausted': Status.RESOURCE_EXHAUSTED,
+  'data-loss': Status.DATA_LOSS,
 };
 
 /**
- * The one place where errors become gRPC statuses. Typed errors keep their message; anything
- * else is INTERNAL, with the stack in the log and not on the wire.
+ * The one place where errors become gRPC statuses. Typed errors keep their message; an upstream
+ * call's status passes through; anything else is INTERNAL, with the stack in the log and not on
+ * the wire.
  */
-export function toServiceError(error: unknown, log: Logger, method: string): Partial<grpc.ServiceError> {
+export function toServerError(error: unknown, log: Logger, method: string): ServerError {
+  if (error instanceof ServerError) return error;
   const kind = (error as { kind?: string } | null)?.kind;
-  if (kind && kind in CODES) {
-    return { code: CODES[kind as ErrorKind], details: (error as Error).message, message: (error as Error).message };
-  }
-  if (
-    (error as { code?: unknown })?.code !== undefined &&
-    typeof (error as grpc.ServiceError).code === 'number' &&
-    (error as grpc.ServiceError).details
-  ) {
-    // An upstream gRPC failure (this service as a client): pass its status through.
-    const e = error as grpc.ServiceError;
-    return { code: e.code, details: `upstream: ${e.details}` };
-  }
+  if (kind && kind in CODES) return new ServerError(CODES[kind as ErrorKind], (error as Error).message);
+  if (error instanceof ClientError) return new ServerError(error.code, `upstream: ${error.details}`);
   log.error({ err: error, method }, 'internal error');
-  return { code: grpc.status.INTERNAL, details: `internal error in ${method}; see the service log` };
+  return new ServerError(Status.INTERNAL, `internal error in ${method}; see the service log`);
 }
 
 /** Client side: maps a gRPC status back to the core's error kinds. */
-export function kindOfStatus(code: grpc.status): ErrorKind | 'internal' {
+export function kindOfStatus(code: Status): ErrorKind | 'internal' {
   for (const [kind, c] of Object.entries(CODES)) if (c === code) return kind as ErrorKind;
   return 'internal';
 }

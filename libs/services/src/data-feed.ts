@@ -1,13 +1,11 @@
-import type { SplitName } from '@lth/grpc-kit';
-import { callUnary, DEADLINES, deadlineIn, dataV1, Metadata, splitEnum } from '@lth/grpc-kit';
+import { splitEnum, type DataClient, type dataV1, type SplitName } from '@lth/grpc-kit';
 
 /** The data service as seen by the services that train and evaluate. */
 export class DataFeed {
-  constructor(private readonly client: dataV1.DataServiceClient) {}
+  constructor(private readonly client: DataClient) {}
 
   async describe(name: string): Promise<dataV1.DatasetInfo> {
-    const res = await callUnary(this.client, this.client.describeDataset, { name }, DEADLINES.describeDataset);
-    return res.dataset!;
+    return (await this.client.describeDataset({ name })).dataset!;
   }
 
   /** One pass over a split; gRPC flow control prefetches the next batches while one trains. */
@@ -17,28 +15,8 @@ export class DataFeed {
     options: { seed: number; batchSize: number; shuffle: boolean; maxExamples: number },
     signal?: AbortSignal,
   ): AsyncGenerator<dataV1.StreamBatchesResponse> {
-    const call = this.client.streamBatches(
-      {
-        dataset,
-        split: splitEnum(split),
-        seed: options.seed,
-        batchSize: options.batchSize,
-        shuffle: options.shuffle,
-        shardIndex: 0,
-        shardCount: 1,
-        maxExamples: options.maxExamples,
-      },
-      new Metadata(),
-      { deadline: deadlineIn(DEADLINES.streamBatches) },
-    );
-    const cancel = () => call.cancel();
-    signal?.addEventListener('abort', cancel, { once: true });
-    try {
-      for await (const batch of call) yield batch as dataV1.StreamBatchesResponse;
-    } finally {
-      signal?.removeEventListener('abort', cancel);
-      call.cancel();
-    }
+    const request = { dataset, split: splitEnum(split), shardIndex: 0, shardCount: 1, ...options };
+    yield* this.client.streamBatches(request, { signal });
   }
 }
 

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@lth/core';
 import type { DatasetInfo, DatasetRegistry } from '@lth/datasets';
-import { dataV1, serverStream, splitName, unary, type HandlerOptions, type ServiceBinding } from '@lth/grpc-kit';
+import { dataV1, splitName, type CallContext, type ServiceBinding } from '@lth/grpc-kit';
 
 function toProto(info: DatasetInfo): dataV1.DatasetInfo {
   return { ...info, numClasses: info.numClasses, classNames: info.classNames };
@@ -11,19 +11,15 @@ export interface DataServiceStats {
 }
 
 /** Lists datasets and streams batches of raw uint8 pixels (as bytes, not repeated numbers). */
-export function dataService(
-  registry: DatasetRegistry,
-  options: HandlerOptions,
-  stats: DataServiceStats = { bytesStreamed: 0 },
-): ServiceBinding & { name: string } {
-  const implementation: dataV1.DataServiceServer = {
-    listDatasets: unary('ListDatasets', options, async () => ({
-      datasets: await Promise.all(registry.names().map(async (n) => toProto((await registry.get(n)).info))),
-    })),
-    describeDataset: unary('DescribeDataset', options, async (req: dataV1.DescribeDatasetRequest) => ({
-      dataset: toProto((await registry.get(req.name)).info),
-    })),
-    streamBatches: serverStream('StreamBatches', options, async (req: dataV1.StreamBatchesRequest, send, ctx) => {
+export function dataService(registry: DatasetRegistry, stats: DataServiceStats = { bytesStreamed: 0 }): ServiceBinding {
+  const implementation: dataV1.DataServiceImplementation = {
+    async listDatasets() {
+      return { datasets: await Promise.all(registry.names().map(async (n) => toProto((await registry.get(n)).info))) };
+    },
+    async describeDataset(req) {
+      return { dataset: toProto((await registry.get(req.name)).info) };
+    },
+    async *streamBatches(req, ctx: CallContext) {
       if (req.batchSize === 0) throw new InvalidArgumentError('batch_size must be at least 1');
       const dataset = await registry.get(req.dataset);
       const batches = dataset.batches(splitName(req.split), {
@@ -36,14 +32,15 @@ export function dataService(
       });
       for (const b of batches) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
-        await send({
+        yield {
           count: b.count,
           pixels: Buffer.from(b.pixels.buffer, b.pixels.byteOffset, b.pixels.byteLength),
           labels: Buffer.from(b.labels.buffer, b.labels.byteOffset, b.labels.byteLength),
-        });
+        };
         stats.bytesStreamed += b.pixels.byteLength + b.labels.byteLength;
       }
-    }),
+    },
   };
-  return { name: 'lth.data.v1.DataService', definition: dataV1.DataServiceService, implementation };
+  const { DataServiceDefinition: definition } = dataV1;
+  return { name: definition.fullName, register: (server) => server.add(definition, implementation) };
 }

@@ -1,20 +1,16 @@
 import { applyMask, InvalidArgumentError } from '@lth/core';
 import { checkDigest, getWeights, type ArtifactStore } from '@lth/store';
 import { activeBackend, batchTensors, Evaluator, tf } from '@lth/tensor';
-import { evaluationV1, splitName, unary, type HandlerOptions, type ServiceBinding } from '@lth/grpc-kit';
+import { evaluationV1, splitName, type CallContext, type ServiceBinding } from '@lth/grpc-kit';
 import { DataFeed } from './data-feed';
 import { loadMaskFor, networkFor, requireModel } from './model-weights';
 import { Semaphore } from './semaphore';
 
 /** Accuracy and loss of weights under a mask on a split. */
-export function evaluationService(
-  store: ArtifactStore,
-  feed: DataFeed,
-  options: HandlerOptions,
-): ServiceBinding & { name: string } {
+export function evaluationService(store: ArtifactStore, feed: DataFeed): ServiceBinding {
   const slots = new Semaphore(1);
-  const implementation: evaluationV1.EvaluationServiceServer = {
-    evaluate: unary('Evaluate', options, async (req: evaluationV1.EvaluateRequest, ctx) => {
+  const implementation: evaluationV1.EvaluationServiceImplementation = {
+    async evaluate(req, ctx: CallContext) {
       requireModel(req.model);
       const split = splitName(req.split);
       if (req.batchSize === 0) throw new InvalidArgumentError('batch_size must be at least 1');
@@ -45,11 +41,8 @@ export function evaluationService(
         network.dispose();
         release();
       }
-    }),
+    },
   };
-  return {
-    name: 'lth.evaluation.v1.EvaluationService',
-    definition: evaluationV1.EvaluationServiceService,
-    implementation,
-  };
+  const { EvaluationServiceDefinition: definition } = evaluationV1;
+  return { name: definition.fullName, register: (server) => server.add(definition, implementation) };
 }

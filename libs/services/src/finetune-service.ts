@@ -1,7 +1,7 @@
 import { deriveSeed, InvalidArgumentError, optimizerSchema, type OptimizerSpec } from '@lth/core';
 import { putWeights, type ArtifactStore } from '@lth/store';
 import { activeBackend, batchTensors, learningRateAt, MaskedTrainer, tf } from '@lth/tensor';
-import { finetuneV1, serverStream, type HandlerOptions, type ServiceBinding } from '@lth/grpc-kit';
+import { finetuneV1, type CallContext, type ServiceBinding } from '@lth/grpc-kit';
 import { DataFeed, splitSize } from './data-feed';
 import { loadInitialWeights, loadMaskFor, networkFor, requireModel } from './model-weights';
 import { Semaphore } from './semaphore';
@@ -33,13 +33,13 @@ function optimizerFromProto(o: finetuneV1.OptimizerSettings | undefined): Optimi
 export function fineTuneService(
   store: ArtifactStore,
   feed: DataFeed,
-  options: HandlerOptions & { maxConcurrent?: number; maxQueued?: number },
+  options: { maxConcurrent: number; maxQueued: number },
   stats: FineTuneStats = { steps: 0, images: 0, imagesPerSecond: 0 },
-): ServiceBinding & { name: string } {
+): ServiceBinding {
   // TF.js runs one kernel at a time per process: concurrent trainings would only interleave.
-  const slots = new Semaphore(options.maxConcurrent ?? 1, options.maxQueued ?? 16);
-  const implementation: finetuneV1.FineTuneServiceServer = {
-    fineTune: serverStream('FineTune', options, async (req: finetuneV1.FineTuneRequest, send, ctx) => {
+  const slots = new Semaphore(options.maxConcurrent, options.maxQueued);
+  const implementation: finetuneV1.FineTuneServiceImplementation = {
+    async *fineTune(req, ctx: CallContext) {
       requireModel(req.model);
       if (req.epochs === 0 && req.maxSteps === 0) throw new InvalidArgumentError('epochs or max_steps must be set');
       if (req.batchSize === 0) throw new InvalidArgumentError('batch_size must be at least 1');
@@ -88,9 +88,9 @@ export function fineTuneService(
               lastLoss = await trainer.takeMeanLoss();
               const imagesPerSecond = windowImages / ((performance.now() - windowStart) / 1000);
               stats.imagesPerSecond = imagesPerSecond;
-              await send({
+              yield {
                 event: { $case: 'progress', value: { step, totalSteps, epoch, loss: lastLoss, imagesPerSecond } },
-              });
+              };
               windowStart = performance.now();
               windowImages = 0;
             }
@@ -99,18 +99,19 @@ export function fineTuneService(
         const weights = await network.getWeights();
         const trainSeconds = (performance.now() - started) / 1000;
         const digest = await putWeights(store, weights);
-        await send({
+        yield {
           event: {
             $case: 'result',
             value: { weightsDigest: digest, steps: step, finalLoss: lastLoss, trainSeconds, backend: activeBackend() },
           },
-        });
+        };
       } finally {
         trainer?.dispose();
         network.dispose();
         release();
       }
-    }),
+    },
   };
-  return { name: 'lth.finetune.v1.FineTuneService', definition: finetuneV1.FineTuneServiceService, implementation };
+  const { FineTuneServiceDefinition: definition } = finetuneV1;
+  return { name: definition.fullName, register: (server) => server.add(definition, implementation) };
 }

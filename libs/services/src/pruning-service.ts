@@ -10,7 +10,7 @@ import {
   type PruningPolicy,
 } from '@lth/core';
 import { checkDigest, getMask, getWeights, putMask, type ArtifactStore } from '@lth/store';
-import { pruningV1, unary, type HandlerOptions, type ServiceBinding } from '@lth/grpc-kit';
+import { pruningV1, type ServiceBinding } from '@lth/grpc-kit';
 
 const STRATEGIES = new Map<pruningV1.Strategy, PruningPolicy['strategy']>([
   [pruningV1.Strategy.STRATEGY_GLOBAL_MAGNITUDE, 'global'],
@@ -42,9 +42,9 @@ function statsToProto(digest: string, s: MaskStats): pruningV1.PruneResponse {
 }
 
 /** Computes next masks in the pure core; reads and writes artifacts by digest. */
-export function pruningService(store: ArtifactStore, options: HandlerOptions): ServiceBinding & { name: string } {
-  const implementation: pruningV1.PruningServiceServer = {
-    prune: unary('Prune', options, async (req: pruningV1.PruneRequest) => {
+export function pruningService(store: ArtifactStore): ServiceBinding {
+  const implementation: pruningV1.PruningServiceImplementation = {
+    async prune(req) {
       const policy = policyFromProto(req.policy);
       const weights = await getWeights(store, checkDigest(req.weightsDigest, 'weights_digest'));
       let current: Mask | undefined;
@@ -54,12 +54,13 @@ export function pruningService(store: ArtifactStore, options: HandlerOptions): S
       }
       const next = pruneByMagnitude(weights, current, policy);
       return statsToProto(await putMask(store, next), maskStats(next));
-    }),
-    randomPrune: unary('RandomPrune', options, async (req: pruningV1.RandomPruneRequest) => {
+    },
+    async randomPrune(req) {
       const reference = await getMask(store, checkDigest(req.referenceMaskDigest, 'reference_mask_digest'));
       const mask = randomMaskLike(reference, req.seed);
       return statsToProto(await putMask(store, mask), maskStats(mask));
-    }),
+    },
   };
-  return { name: 'lth.pruning.v1.PruningService', definition: pruningV1.PruningServiceService, implementation };
+  const { PruningServiceDefinition: definition } = pruningV1;
+  return { name: definition.fullName, register: (server) => server.add(definition, implementation) };
 }

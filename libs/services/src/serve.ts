@@ -6,6 +6,7 @@ import { initBackend, parseBackendChoice } from '@lth/tensor';
 import {
   createLogger,
   dataClient,
+  openChannel,
   startServer,
   type Logger,
   type RunningServer,
@@ -64,7 +65,6 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
   const needsData = kind === 'finetune' || kind === 'evaluation';
   if (needsData && !options.dataAddress)
     throw new InvalidArgumentError(`the ${kind} service needs --data ADDRESS (the data service)`);
-  const shutdown = new AbortController();
   let backend = 'none';
   const dataStats: DataServiceStats = { bytesStreamed: 0 };
   const fineTuneStats: FineTuneStats = { steps: 0, images: 0, imagesPerSecond: 0 };
@@ -76,8 +76,7 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
     finetune: kind === 'finetune' ? fineTuneStats : undefined,
     tensors: needsBackend,
   });
-  const handlerOptions = { log, shutdown: shutdown.signal, onDone: metrics.onDone };
-  let binding: ServiceBinding & { name: string };
+  let binding: ServiceBinding;
   let registry: DatasetRegistry | undefined;
   switch (kind) {
     case 'data':
@@ -89,25 +88,24 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
         if (!name || !dir) throw new InvalidArgumentError(`--idx wants NAME=DIR, got "${spec}"`);
         registry.add(idxDataset(name, dir));
       }
-      binding = dataService(registry, handlerOptions, dataStats);
+      binding = dataService(registry, dataStats);
       break;
     case 'pruning':
-      binding = pruningService(store, handlerOptions);
+      binding = pruningService(store);
       break;
     case 'finetune':
       binding = fineTuneService(
         store,
-        new DataFeed(dataClient(options.dataAddress!)),
-        { ...handlerOptions, maxConcurrent: options.maxConcurrent ?? 1, maxQueued: options.maxQueued ?? 16 },
+        new DataFeed(dataClient(openChannel(options.dataAddress!))),
+        { maxConcurrent: options.maxConcurrent ?? 1, maxQueued: options.maxQueued ?? 16 },
         fineTuneStats,
       );
       break;
     case 'evaluation':
-      binding = evaluationService(store, new DataFeed(dataClient(options.dataAddress!)), handlerOptions);
+      binding = evaluationService(store, new DataFeed(dataClient(openChannel(options.dataAddress!))));
       break;
   }
-  const server = await startServer(options.listen, [binding], log);
-  server.shutdownSignal.addEventListener('abort', () => shutdown.abort(), { once: true });
+  const server = await startServer(options.listen, [binding], { log, onDone: metrics.onDone });
   if (needsBackend) {
     const report = await initBackend(parseBackendChoice(options.backend ?? process.env['LTH_BACKEND']));
     backend = report.backend;

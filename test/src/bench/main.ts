@@ -8,7 +8,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng, pruneByMagnitude, type WeightTensor } from '@lth/core';
-import { dataClient, Metadata, splitEnum } from '@lth/grpc-kit';
+import { dataClient, openChannel, splitEnum } from '@lth/grpc-kit';
 import { serve } from '@lth/services';
 import { batchTensors, initBackend, MaskedTrainer, Network, tf, type BackendName } from '@lth/tensor';
 import { pino } from './quiet-logger';
@@ -88,31 +88,28 @@ async function dataStream(): Promise<void> {
     preload: ['fashion-mnist'],
     log: pino,
   });
-  const client = dataClient(server.address);
+  const channel = openChannel(server.address);
+  const client = dataClient(channel);
   try {
     for (const batchSize of [256, 2048]) {
       const started = performance.now();
       let bytes = 0;
-      const call = client.streamBatches(
-        {
-          dataset: 'fashion-mnist',
-          split: splitEnum('train'),
-          seed: 1,
-          batchSize,
-          shuffle: true,
-          shardIndex: 0,
-          shardCount: 1,
-          maxExamples: 0,
-        },
-        new Metadata(),
-      );
-      for await (const b of call)
-        bytes += (b as { pixels: Buffer }).pixels.length + (b as { labels: Buffer }).labels.length;
+      const call = client.streamBatches({
+        dataset: 'fashion-mnist',
+        split: splitEnum('train'),
+        seed: 1,
+        batchSize,
+        shuffle: true,
+        shardIndex: 0,
+        shardCount: 1,
+        maxExamples: 0,
+      });
+      for await (const b of call) bytes += b.pixels.length + b.labels.length;
       const seconds = (performance.now() - started) / 1000;
       emit({ bench: 'data_stream_megabytes_per_second', batchSize, bytes, value: bytes / 1e6 / seconds, seconds });
     }
   } finally {
-    client.close();
+    channel.close();
     await server.shutdown(1000);
   }
 }

@@ -4,17 +4,7 @@ import { join } from 'node:path';
 import { connect, type ServiceClients } from '@lth/driver';
 import type { LocalServices } from '@lth/local';
 import { createRng, type WeightTensor } from '@lth/core';
-import {
-  callUnary,
-  checkHealth,
-  DEADLINES,
-  GrpcStatus,
-  Metadata,
-  pruningV1,
-  splitEnum,
-  type finetuneV1,
-  type ServiceError,
-} from '@lth/grpc-kit';
+import { checkHealth, ClientError, GrpcStatus, pruningV1, splitEnum, type finetuneV1 } from '@lth/grpc-kit';
 import { ArtifactStore, putWeights } from '@lth/store';
 import { argv, filesUnder, PROGRAMS, startServices, tempDir } from './harness';
 
@@ -41,7 +31,8 @@ after(async () => {
 
 function expectStatus(code: number, pattern: RegExp) {
   return (e: unknown) => {
-    const err = e as ServiceError;
+    const err = e as ClientError;
+    assert.ok(err instanceof ClientError, String(e));
     assert.equal(GrpcStatus[err.code], GrpcStatus[code], err.details);
     assert.match(err.details, pattern);
     return true;
@@ -64,26 +55,23 @@ test('every service is a separate process that reports SERVING on grpc.health.v1
 });
 
 test('the data service lists datasets and streams uint8 batches as bytes', async () => {
-  const list = await callUnary(clients.data, clients.data.listDatasets, {}, DEADLINES.listDatasets);
+  const list = await clients.data.listDatasets({});
   const mnist = list.datasets.find((d) => d.name === 'mnist')!;
   assert.deepEqual(
     [mnist.height, mnist.width, mnist.channels, mnist.numClasses, mnist.testSize],
     [28, 28, 1, 10, 2000],
   );
   assert.ok(list.datasets.some((d) => d.name === 'fashion-mnist'));
-  const call = clients.data.streamBatches(
-    {
-      dataset: 'mnist',
-      split: splitEnum('validation'),
-      seed: 3,
-      batchSize: 300,
-      shuffle: true,
-      shardIndex: 1,
-      shardCount: 2,
-      maxExamples: 0,
-    },
-    new Metadata(),
-  );
+  const call = clients.data.streamBatches({
+    dataset: 'mnist',
+    split: splitEnum('validation'),
+    seed: 3,
+    batchSize: 300,
+    shuffle: true,
+    shardIndex: 1,
+    shardCount: 2,
+    maxExamples: 0,
+  });
   const batches = (await drain(call)) as { count: number; pixels: Buffer; labels: Buffer }[];
   assert.deepEqual(
     batches.map((b) => b.count),
@@ -106,47 +94,34 @@ test('bad input gets the right status and a clear message, and writes nothing', 
 
   await assert.rejects(
     drain(
-      clients.data.streamBatches(
-        {
-          dataset: 'cifar-1000',
-          split: splitEnum('train'),
-          seed: 0,
-          batchSize: 10,
-          shuffle: false,
-          shardIndex: 0,
-          shardCount: 1,
-          maxExamples: 0,
-        },
-        new Metadata(),
-      ),
+      clients.data.streamBatches({
+        dataset: 'cifar-1000',
+        split: splitEnum('train'),
+        seed: 0,
+        batchSize: 10,
+        shuffle: false,
+        shardIndex: 0,
+        shardCount: 1,
+        maxExamples: 0,
+      }),
     ),
     expectStatus(GrpcStatus.INVALID_ARGUMENT, /unknown dataset "cifar-1000" \(known: mnist, fashion-mnist\)/),
   );
   const missing = 'sha256:' + '0'.repeat(64);
   await assert.rejects(
-    callUnary(
-      clients.evaluation,
-      clients.evaluation.evaluate,
-      {
-        model: 'lenet-300-100',
-        dataset: 'mnist',
-        split: splitEnum('test'),
-        weightsDigest: missing,
-        maskDigest: '',
-        batchSize: 100,
-        maxExamples: 0,
-      },
-      DEADLINES.evaluate,
-    ),
+    clients.evaluation.evaluate({
+      model: 'lenet-300-100',
+      dataset: 'mnist',
+      split: splitEnum('test'),
+      weightsDigest: missing,
+      maskDigest: '',
+      batchSize: 100,
+      maxExamples: 0,
+    }),
     expectStatus(GrpcStatus.NOT_FOUND, /artifact sha256:0+ is not in the store/),
   );
   await assert.rejects(
-    callUnary(
-      clients.pruning,
-      clients.pruning.prune,
-      { weightsDigest: '../../etc/passwd', maskDigest: '', policy: GLOBAL_20 },
-      DEADLINES.prune,
-    ),
+    clients.pruning.prune({ weightsDigest: '../../etc/passwd', maskDigest: '', policy: GLOBAL_20 }),
     expectStatus(GrpcStatus.INVALID_ARGUMENT, /weights_digest .* is not a digest/),
   );
   const request: finetuneV1.FineTuneRequest = {
@@ -163,7 +138,7 @@ test('bad input gets the right status and a clear message, and writes nothing', 
     maxExamples: 64,
   };
   await assert.rejects(
-    drain(clients.finetune.fineTune(request, new Metadata())),
+    drain(clients.finetune.fineTune(request)),
     expectStatus(
       GrpcStatus.FAILED_PRECONDITION,
       new RegExp(
@@ -173,32 +148,27 @@ test('bad input gets the right status and a clear message, and writes nothing', 
     ),
   );
   await assert.rejects(
-    drain(clients.finetune.fineTune({ ...request, model: 'vgg-1000' }, new Metadata())),
+    drain(clients.finetune.fineTune({ ...request, model: 'vgg-1000' })),
     expectStatus(GrpcStatus.INVALID_ARGUMENT, /unknown model "vgg-1000"/),
   );
   await assert.rejects(
-    drain(clients.finetune.fineTune({ ...request, batchSize: 0 }, new Metadata())),
+    drain(clients.finetune.fineTune({ ...request, batchSize: 0 })),
     expectStatus(GrpcStatus.INVALID_ARGUMENT, /batch_size/),
   );
   // A service invents no defaults: what a request leaves out or sets to zero is refused, by name.
   const optimizer = { ...request.optimizer!, learningRate: 0 };
   const good = { ...request, initWeightsDigest: '' };
   await assert.rejects(
-    drain(clients.finetune.fineTune({ ...good, optimizer: undefined }, new Metadata())),
+    drain(clients.finetune.fineTune({ ...good, optimizer: undefined })),
     expectStatus(GrpcStatus.INVALID_ARGUMENT, /optimizer is required/),
   );
   await assert.rejects(
-    drain(clients.finetune.fineTune({ ...good, optimizer }, new Metadata())),
+    drain(clients.finetune.fineTune({ ...good, optimizer })),
     expectStatus(GrpcStatus.INVALID_ARGUMENT, /optimizer\.learningRate/),
   );
   const weights = 'sha256:' + '1'.repeat(64);
   const prune = (policy: Parameters<typeof clients.pruning.prune>[0]['policy']) =>
-    callUnary(
-      clients.pruning,
-      clients.pruning.prune,
-      { weightsDigest: weights, maskDigest: '', policy },
-      DEADLINES.prune,
-    );
+    clients.pruning.prune({ weightsDigest: weights, maskDigest: '', policy });
   const policy = GLOBAL_20;
   await assert.rejects(prune(undefined), expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy is required/));
   await assert.rejects(prune({ ...policy, rate: 0 }), expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.rate/));
@@ -215,22 +185,19 @@ test('bad input gets the right status and a clear message, and writes nothing', 
 
 test('fine-tune streams progress and ends with a digest; evaluation and pruning use it', async () => {
   const events = (await drain(
-    clients.finetune.fineTune(
-      {
-        model: 'lenet-300-100',
-        dataset: 'mnist',
-        initWeightsDigest: '',
-        maskDigest: '',
-        seed: 4,
-        freshHead: false,
-        epochs: 1,
-        maxSteps: 0,
-        batchSize: 64,
-        optimizer: { learningRate: 0.05, momentum: 0.9, weightDecay: 0, milestones: [], gamma: 0.1, warmupSteps: 0 },
-        maxExamples: 1280,
-      },
-      new Metadata(),
-    ),
+    clients.finetune.fineTune({
+      model: 'lenet-300-100',
+      dataset: 'mnist',
+      initWeightsDigest: '',
+      maskDigest: '',
+      seed: 4,
+      freshHead: false,
+      epochs: 1,
+      maxSteps: 0,
+      batchSize: 64,
+      optimizer: { learningRate: 0.05, momentum: 0.9, weightDecay: 0, milestones: [], gamma: 0.1, warmupSteps: 0 },
+      maxExamples: 1280,
+    }),
   )) as finetuneV1.FineTuneResponse[];
   const last = events[events.length - 1]!.event;
   assert.equal(last?.$case, 'result');
@@ -238,36 +205,25 @@ test('fine-tune streams progress and ends with a digest; evaluation and pruning 
   const progress = events.filter((e) => e.event?.$case === 'progress');
   assert.ok(progress.length >= 1);
   assert.equal(last.value.steps, 20);
-  const evaluation = await callUnary(
-    clients.evaluation,
-    clients.evaluation.evaluate,
-    {
-      model: 'lenet-300-100',
-      dataset: 'mnist',
-      split: splitEnum('test'),
-      weightsDigest: last.value.weightsDigest,
-      maskDigest: '',
-      batchSize: 500,
-      maxExamples: 0,
-    },
-    DEADLINES.evaluate,
-  );
+  const evaluation = await clients.evaluation.evaluate({
+    model: 'lenet-300-100',
+    dataset: 'mnist',
+    split: splitEnum('test'),
+    weightsDigest: last.value.weightsDigest,
+    maskDigest: '',
+    batchSize: 500,
+    maxExamples: 0,
+  });
   assert.equal(evaluation.examples, 2000);
   assert.ok(evaluation.accuracy > 0.6, `accuracy ${evaluation.accuracy} after 20 steps`);
-  const pruned = await callUnary(
-    clients.pruning,
-    clients.pruning.prune,
-    { weightsDigest: last.value.weightsDigest, maskDigest: '', policy: GLOBAL_20 },
-    DEADLINES.prune,
-  );
+  const pruned = await clients.pruning.prune({
+    weightsDigest: last.value.weightsDigest,
+    maskDigest: '',
+    policy: GLOBAL_20,
+  });
   assert.equal(pruned.prunableWeights, 784 * 300 + 300 * 100);
   assert.equal(pruned.remainingWeights, Math.round(pruned.prunableWeights * 0.8));
-  const random = await callUnary(
-    clients.pruning,
-    clients.pruning.randomPrune,
-    { referenceMaskDigest: pruned.maskDigest, seed: 1 },
-    DEADLINES.randomPrune,
-  );
+  const random = await clients.pruning.randomPrune({ referenceMaskDigest: pruned.maskDigest, seed: 1 });
   assert.deepEqual(
     random.layers.map((l) => l.remaining),
     pruned.layers.map((l) => l.remaining),
