@@ -3,7 +3,7 @@
 // one IMP round against the four services. Events go to stdout as JSON lines; the exit code says
 // done (0), failed (1) or bad input (2, never retried).
 import { Command, InvalidArgumentError as UsageError } from 'commander';
-import { DRIVER_EXIT, type DriverTask } from '@lth/core';
+import { DRIVER_EXIT, type TaskRef } from '@lth/core';
 import { connect, exitCodeOf, runTask, type DriverEvent } from '@lth/driver';
 import { ArtifactStore } from '@lth/store';
 
@@ -27,7 +27,7 @@ const program = new Command('lth-driver')
 
 async function main(): Promise<number> {
   const flags = program.parse().opts();
-  let task: DriverTask;
+  let task: TaskRef;
   if (flags['pretraining'] && !flags['experiment'])
     task = { kind: 'pretraining', pretrainingDigest: flags['pretraining'] };
   else if (flags['experiment'] && flags['round'] !== undefined && !flags['pretraining']) {

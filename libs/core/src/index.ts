@@ -14,7 +14,7 @@ export {
   type Pretraining,
 } from './spec/expand-campaign';
 export { type Task, taskKey, describeTask } from './tasks/task';
-export { DRIVER_EXIT, driverArgs, type DriverTask, type ServiceAddresses } from './tasks/driver-command';
+export { DRIVER_EXIT, driverArgs, type TaskRef, type ServiceAddresses } from './tasks/driver-command';
 export {
   planTasks,
   mayRetry,

@@ -1,4 +1,4 @@
-import { DRIVER_EXIT, InvalidArgumentError, type DriverTask, type Experiment, type Pretraining } from '@lth/core';
+import { DRIVER_EXIT, InvalidArgumentError, type TaskRef, type Experiment, type Pretraining } from '@lth/core';
 import { checkDigest } from '@lth/store';
 import { kindOfStatus } from '@lth/grpc-kit';
 import type { DriverDeps } from './driver-deps';
@@ -6,7 +6,7 @@ import { runPretraining } from './run-pretraining';
 import { runRound } from './run-round';
 
 /** Runs one task whose settings the store holds by digest. */
-export async function runTask(task: DriverTask, deps: DriverDeps): Promise<void> {
+export async function runTask(task: TaskRef, deps: DriverDeps): Promise<void> {
   if (task.kind === 'pretraining') {
     const pretraining = await deps.store.getJson<Pretraining>(checkDigest(task.pretrainingDigest, '--pretraining'));
     await runPretraining(pretraining, deps);

@@ -113,7 +113,7 @@ export function taskJob(input: TaskJobInput): Record<string, unknown> {
   } else {
     labels[LABELS.pretraining] = task.pretraining.id;
   }
-  const driverTask =
+  const ref =
     task.kind === 'round'
       ? { kind: 'round' as const, experimentDigest: input.settingsDigest, round: task.round }
       : { kind: 'pretraining' as const, pretrainingDigest: input.settingsDigest };
@@ -168,7 +168,7 @@ export function taskJob(input: TaskJobInput): Record<string, unknown> {
               name: DRIVER_CONTAINER,
               image: overrides.image ?? defaults.image,
               command: [DRIVER_PROGRAM],
-              args: driverArgs(driverTask, defaults.services, defaults.storePath),
+              args: driverArgs(ref, defaults.services, defaults.storePath),
               env: [{ name: 'LTH_STORE', value: defaults.storePath }],
               resources: overrides.resources ?? defaults.resources,
               securityContext: {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { DRIVER_EXIT, driverArgs, type DriverTask, type ServiceAddresses } from '@lth/core';
+import { DRIVER_EXIT, driverArgs, type TaskRef, type ServiceAddresses } from '@lth/core';
 import { parseDriverEvent, type DriverEvent } from '@lth/driver';
 import { PermanentTaskError, type Executor } from './executor';
 import type { Program } from './program';
@@ -17,7 +17,7 @@ export class ChildProcessExecutor implements Executor {
   ) {}
 
   run(
-    task: DriverTask,
+    task: TaskRef,
     services: ServiceAddresses,
     onEvent: (event: DriverEvent) => void,
     signal?: AbortSignal,

@@ -1,4 +1,4 @@
-import type { DriverTask, ServiceAddresses } from '@lth/core';
+import type { TaskRef, ServiceAddresses } from '@lth/core';
 import type { DriverEvent } from '@lth/driver';
 
 /**
@@ -7,7 +7,7 @@ import type { DriverEvent } from '@lth/driver';
  */
 export interface Executor {
   run(
-    task: DriverTask,
+    task: TaskRef,
     services: ServiceAddresses,
     onEvent: (event: DriverEvent) => void,
     signal?: AbortSignal,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCampaign, type DriverTask, type Experiment, type Pretraining } from '@lth/core';
+import { parseCampaign, type TaskRef, type Experiment, type Pretraining } from '@lth/core';
 import { refs, type DriverEvent, type PretrainingRecord, type RoundRecord } from '@lth/driver';
 import { ArtifactStore } from '@lth/store';
 import type { CampaignEvent } from './campaign-events';
@@ -31,7 +31,7 @@ class FakeExecutor implements Executor {
       undefined,
   ) {}
 
-  async run(task: DriverTask, _services: unknown, onEvent: (e: DriverEvent) => void): Promise<void> {
+  async run(task: TaskRef, _services: unknown, onEvent: (e: DriverEvent) => void): Promise<void> {
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);
     try {

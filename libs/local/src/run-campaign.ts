@@ -7,7 +7,7 @@ import {
   taskKey,
   type CampaignResults,
   type CampaignSpec,
-  type DriverTask,
+  type TaskRef,
   type Experiment,
   type ServiceAddresses,
   type Task,
@@ -106,7 +106,7 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
     busy[replica]!++;
     attempts.set(key, { started: attempt, running: true });
     emit({ type: 'task-started', task, attempt });
-    const driverTask: DriverTask =
+    const ref: TaskRef =
       task.kind === 'pretraining'
         ? { kind: 'pretraining', pretrainingDigest: settingsDigest.get(task.pretraining.id)! }
         : { kind: 'round', experimentDigest: settingsDigest.get(task.experiment.id)!, round: task.round };
@@ -122,7 +122,7 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
       });
     };
     const done = executor
-      .run(driverTask, replicas[replica]!, (event) => forward(task, event, emit), signal)
+      .run(ref, replicas[replica]!, (event) => forward(task, event, emit), signal)
       .then(
         async () => {
           if (await isDone(task)) attempts.set(key, { started: attempt, running: false });

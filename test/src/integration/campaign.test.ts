@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { driverArgs, expandCampaign, parseCampaign, type CampaignResults, type DriverTask } from '@lth/core';
+import { driverArgs, expandCampaign, parseCampaign, type CampaignResults, type TaskRef } from '@lth/core';
 import { refs } from '@lth/driver';
 import { ChildProcessExecutor, runCampaign, type CampaignEvent, type LocalServices } from '@lth/local';
 import { ArtifactStore } from '@lth/store';
@@ -123,7 +123,7 @@ test('a killed round leaves nothing that looks finished, and the next run comple
   // The driver shares the services' store, as in production; a replicate no other test runs.
   const experiment = expandCampaign(parseCampaign(TINY_CAMPAIGN.replace('seeds: [0, 1]', 'seeds: [7]')))[0]!;
   const store = new ArtifactStore(storeRoot);
-  const driver = (task: DriverTask) => argv(PROGRAMS.driver, driverArgs(task, services.replicas[0]!, storeRoot));
+  const driver = (task: TaskRef) => argv(PROGRAMS.driver, driverArgs(task, services.replicas[0]!, storeRoot));
   const pretrainingDigest = await store.putJson(experiment.settings.pretraining);
   // Pre-train first (through the driver), then kill round 0 while it fine-tunes.
   const pre = spawnSync(process.execPath, driver({ kind: 'pretraining', pretrainingDigest }), { encoding: 'utf8' });

@@ -3,8 +3,8 @@
  * processes), the Job manifests and the driver itself (apps/driver) share.
  */
 
-/** What a driver process is asked to run: settings are named by digest in the shared store. */
-export type DriverTask =
+/** A task as the driver receives it: its settings named by digest in the shared store. */
+export type TaskRef =
   { kind: 'pretraining'; pretrainingDigest: string } | { kind: 'round'; experimentDigest: string; round: number };
 
 export interface ServiceAddresses {
@@ -23,7 +23,7 @@ export const DRIVER_EXIT = {
 } as const;
 
 /** The driver's arguments for a task, after the program name. */
-export function driverArgs(task: DriverTask, services: ServiceAddresses, storeRoot: string): string[] {
+export function driverArgs(task: TaskRef, services: ServiceAddresses, storeRoot: string): string[] {
   const taskArgs =
     task.kind === 'pretraining'
       ? ['--pretraining', task.pretrainingDigest]
