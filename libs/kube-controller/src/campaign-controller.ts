@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
   CampaignSpecError,
   describeTask,
@@ -133,6 +134,7 @@ export class CampaignController {
       namespace,
       name: this.o.leaseName ?? 'lth-controller',
       identity: this.o.identity,
+      log: this.o.log,
       onStartedLeading: () => {
         this.o.log.info({ identity: this.o.identity }, 'became leader');
         for (const c of this.campaigns.list()) enqueueCampaign(c);
@@ -301,9 +303,13 @@ export class CampaignController {
     }
   }
 
-  /** Writes status only when it changed; false when nothing was written. */
+  /**
+   * Writes status only when it changed; false when nothing was written. Compared as values: the
+   * API server returns custom resources with their keys sorted (they are stored as unstructured
+   * maps), so text comparison would see a change on every pass.
+   */
   private async writeStatus(campaign: CampaignObject, status: CampaignStatus): Promise<boolean> {
-    if (JSON.stringify(campaign.status) === JSON.stringify(status)) return false;
+    if (isDeepStrictEqual(campaign.status, JSON.parse(JSON.stringify(status)))) return false;
     const meta = campaign.metadata!;
     await this.custom.replaceNamespacedCustomObjectStatus({
       group: CAMPAIGN_GROUP,

@@ -1,110 +1,176 @@
-import type { K8s } from './k8s';
+import type { Logger } from '@lth/grpc-kit';
+import { k8s, type K8s } from './k8s';
 
-type CoordinationV1Api = K8s.CoordinationV1Api;
-type V1Lease = K8s.V1Lease;
+type LeaseApi = Pick<K8s.CoordinationV1Api, 'readNamespacedLease' | 'createNamespacedLease' | 'replaceNamespacedLease'>;
 
 export interface LeaderElectionOptions {
-  api: CoordinationV1Api;
+  api: LeaseApi;
   namespace: string;
   name: string;
   identity: string;
-  leaseSeconds?: number;
-  renewEveryMs?: number;
+  log: Logger;
+  /** How long a lease holds without renewal (client-go's LeaseDuration). */
+  leaseDurationMs?: number;
+  /** A leader that has not renewed for this long steps down (client-go's RenewDeadline; < lease). */
+  renewDeadlineMs?: number;
+  /** How often to try to acquire or renew (client-go's RetryPeriod). */
+  retryPeriodMs?: number;
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
+  /** Milliseconds; this candidate's own clock, the only one it trusts. */
+  clock?: () => number;
 }
 
-const now = () => new Date();
-
-function expired(lease: V1Lease, at: Date): boolean {
-  const spec = lease.spec ?? {};
-  if (!spec.holderIdentity) return true;
-  const renewed = spec.renewTime ? new Date(spec.renewTime as unknown as string) : new Date(0);
-  return renewed.getTime() + (spec.leaseDurationSeconds ?? 15) * 1000 < at.getTime();
+/** What went wrong talking to the API server, with its status and message (never swallowed). */
+export function describeApiError(e: unknown): { status?: number; message: string } {
+  const err = e as { code?: number; body?: unknown; message?: string };
+  let message = err.message ?? String(e);
+  try {
+    const body =
+      typeof err.body === 'string'
+        ? (JSON.parse(err.body) as { message?: string })
+        : (err.body as { message?: string });
+    if (body?.message) message = body.message;
+  } catch {
+    // the body was not JSON: keep the error's own message
+  }
+  return { status: err.code, message };
 }
 
 /**
- * Leader election through a coordination.k8s.io Lease (client-go's leaderelection): acquire
- * when free or expired, renew before it expires, step down when an update loses the race.
- * Optimistic concurrency (resourceVersion) makes two candidates never both win.
+ * `coordination.k8s.io/v1` Lease times are MicroTime: the API server parses exactly six
+ * fractional digits (RFC3339Micro, k8s.io/apimachinery/pkg/apis/meta/v1/micro_time.go).
+ * client-node's V1MicroTime serialises so; a plain Date (three digits) is refused with 400.
+ */
+function microTime(ms: number): K8s.V1MicroTime {
+  return new (k8s().V1MicroTime)(ms);
+}
+
+const recordOf = (lease: K8s.V1Lease) => {
+  const s = lease.spec ?? {};
+  return JSON.stringify([
+    s.holderIdentity ?? '',
+    String(s.renewTime ?? ''),
+    s.leaseTransitions ?? 0,
+    s.leaseDurationSeconds,
+  ]);
+};
+
+/**
+ * Leader election through a Lease, with client-go's semantics (tools/leaderelection): a lease is
+ * expired when *this* candidate has seen its record unchanged for leaseDuration by its own clock
+ * (so clocks may disagree); the leader renews every retryPeriod and steps down when it has not
+ * renewed for renewDeadline, retrying failed renewals until then; optimistic concurrency
+ * (resourceVersion) keeps two candidates from both winning. Every failure is logged.
  */
 export function startLeaderElection(o: LeaderElectionOptions): { stop(): Promise<void>; isLeader(): boolean } {
-  const leaseSeconds = o.leaseSeconds ?? 15;
-  const every = o.renewEveryMs ?? 2000;
+  const leaseMs = o.leaseDurationMs ?? 15_000;
+  const renewDeadlineMs = o.renewDeadlineMs ?? 10_000;
+  const retryMs = o.retryPeriodMs ?? 2_000;
+  const now = o.clock ?? Date.now;
+  if (renewDeadlineMs >= leaseMs) throw new Error('the renew deadline must be shorter than the lease duration');
+  const ref = { name: o.name, namespace: o.namespace };
+  let observed: { record: string; at: number } | undefined;
   let leading = false;
+  let lastRenew = 0;
   let stopped = false;
+
+  const observe = (lease: K8s.V1Lease, at: number) => {
+    const record = recordOf(lease);
+    if (observed?.record !== record) observed = { record, at };
+  };
+
+  /** One attempt: true when this candidate holds the lease afterwards. */
+  const tryAcquireOrRenew = async (): Promise<boolean> => {
+    const at = now();
+    let lease: K8s.V1Lease | undefined;
+    try {
+      lease = await o.api.readNamespacedLease(ref);
+    } catch (e) {
+      if ((e as { code?: number }).code !== 404) throw e;
+    }
+    const spec = {
+      holderIdentity: o.identity,
+      leaseDurationSeconds: Math.ceil(leaseMs / 1000),
+      renewTime: microTime(at),
+    };
+    if (!lease) {
+      const created = await o.api.createNamespacedLease({
+        namespace: o.namespace,
+        body: { metadata: ref, spec: { ...spec, acquireTime: microTime(at), leaseTransitions: 0 } },
+      });
+      observe(created, at);
+      return true;
+    }
+    observe(lease, at);
+    const holder = lease.spec?.holderIdentity;
+    const mine = holder === o.identity;
+    const holdsFor = (lease.spec?.leaseDurationSeconds ?? leaseMs / 1000) * 1000;
+    if (holder && !mine && observed!.at + holdsFor > at) return false;
+    const transitions = lease.spec?.leaseTransitions ?? 0;
+    const replaced = await o.api.replaceNamespacedLease({
+      ...ref,
+      body: {
+        ...lease,
+        spec: {
+          ...spec,
+          acquireTime: mine ? lease.spec?.acquireTime : microTime(at),
+          leaseTransitions: mine ? transitions : transitions + 1,
+        },
+      },
+    });
+    observe(replaced, at);
+    return true;
+  };
+
   const setLeading = (value: boolean) => {
     if (value === leading) return;
     leading = value;
     if (value) o.onStartedLeading();
     else o.onStoppedLeading();
   };
-  const attempt = async () => {
-    const at = now();
-    let lease: V1Lease | undefined;
-    try {
-      lease = await o.api.readNamespacedLease({ name: o.name, namespace: o.namespace });
-    } catch (e) {
-      if ((e as { code?: number }).code !== 404) throw e;
-    }
-    const spec = {
-      holderIdentity: o.identity,
-      leaseDurationSeconds: leaseSeconds,
-      renewTime: at as never,
-      acquireTime: at as never,
-    };
-    if (!lease) {
-      await o.api.createNamespacedLease({
-        namespace: o.namespace,
-        body: { metadata: { name: o.name, namespace: o.namespace }, spec },
-      });
-      return setLeading(true);
-    }
-    const mine = lease.spec?.holderIdentity === o.identity;
-    if (!mine && !expired(lease, at)) return setLeading(false);
-    await o.api.replaceNamespacedLease({
-      name: o.name,
-      namespace: o.namespace,
-      body: {
-        ...lease,
-        spec: {
-          ...lease.spec,
-          ...spec,
-          acquireTime: mine ? lease.spec?.acquireTime : spec.acquireTime,
-          leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1),
-        },
-      },
-    });
-    setLeading(true);
-  };
+
   let timer: NodeJS.Timeout | undefined;
   const loop = async () => {
+    let ok = false;
     try {
-      await attempt();
-    } catch {
-      // A conflict or an unreachable API server: whoever renewed last keeps the lease.
+      ok = await tryAcquireOrRenew();
+    } catch (e) {
+      o.log.warn(
+        { ...describeApiError(e), lease: o.name, leading },
+        'leader election: could not acquire or renew the lease',
+      );
+    }
+    if (ok) lastRenew = now();
+    if (ok && !leading) setLeading(true);
+    else if (!ok && leading && now() - lastRenew >= renewDeadlineMs) {
+      o.log.warn({ lease: o.name, renewDeadlineMs }, 'leader election: renew deadline passed; stepping down');
       setLeading(false);
     }
-    if (!stopped) timer = setTimeout(() => void loop(), every);
+    if (!stopped) timer = setTimeout(() => void loop(), retryMs);
   };
   void loop();
+
   return {
     isLeader: () => leading,
     stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);
       if (leading) {
+        // Release (client-go's ReleaseOnCancel): the next candidate need not wait for expiry.
         try {
-          const lease = await o.api.readNamespacedLease({ name: o.name, namespace: o.namespace });
+          const lease = await o.api.readNamespacedLease(ref);
           if (lease.spec?.holderIdentity === o.identity) {
-            await o.api.replaceNamespacedLease({
-              name: o.name,
-              namespace: o.namespace,
-              body: { ...lease, spec: { ...lease.spec, holderIdentity: undefined } },
-            });
+            const spec = {
+              ...lease.spec,
+              holderIdentity: undefined,
+              leaseDurationSeconds: 1,
+              renewTime: microTime(now()),
+            };
+            await o.api.replaceNamespacedLease({ ...ref, body: { ...lease, spec } });
           }
-        } catch {
-          // Best effort: the lease expires anyway.
+        } catch (e) {
+          o.log.warn({ ...describeApiError(e), lease: o.name }, 'leader election: could not release the lease');
         }
       }
       setLeading(false);

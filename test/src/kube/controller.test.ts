@@ -168,6 +168,24 @@ test('a Campaign custom resource runs end to end as Jobs, and its results equal 
   }
 });
 
+test('a finished campaign is left alone: resyncs write no status and record no Events', async () => {
+  const controller = startController('quiet');
+  try {
+    await waitFor('the controller to lead', () => api.get('leases', 'lth', 'lth-controller')?.['spec'] !== undefined);
+    await new Promise((r) => setTimeout(r, 1500));
+    const writes = () =>
+      api.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/campaigns/alpha/status')).length;
+    const events = () => api.list('events', 'lth').length;
+    const [w0, e0] = [writes(), events()];
+    // --resync-ms 300: about ten passes over alpha, whose status the API server returns key-sorted.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(writes(), w0, 'a status write for a campaign that did not change');
+    assert.equal(events(), e0, 'an Event for a campaign that did not change');
+  } finally {
+    await stopController(controller);
+  }
+});
+
 test('a controller killed with SIGKILL resumes after a restart; no finished round runs again', async () => {
   let controller = startController('first');
   await submit('bravo', campaignYaml('bravo', [2]));

@@ -7,7 +7,11 @@ import type { AddressInfo } from 'node:net';
  * controller uses (campaigns with the status subresource, jobs, pods, leases, events), with
  * resourceVersion, 409 on stale updates and on AlreadyExists, label selectors, generation for
  * custom resources, and owner-reference garbage collection. It is driven through the real
- * @kubernetes/client-node.
+ * @kubernetes/client-node, and it is as strict as the real kube-apiserver where lth has been
+ * caught out (each rule cites where the real server gets it):
+ * - MicroTime fields parse exactly six fractional digits (see `microTimeFields`);
+ * - custom resources come back with their keys sorted (see `sortKeys`);
+ * - an update that changes nothing keeps the resourceVersion and sends no watch event.
  */
 type Obj = {
   apiVersion?: string;
@@ -59,8 +63,48 @@ export interface FakeApiServer {
   remove(plural: string, namespace: string, name: string): void;
   /** Requests seen, as "METHOD path" (for assertions on who did what). */
   requests: { method: string; path: string; userAgent: string }[];
+  /** Updates that changed nothing, as plural/name[/status]. */
+  noopUpdates: string[];
   close(): Promise<void>;
 }
+
+/**
+ * Lease spec.acquireTime and spec.renewTime are metav1.MicroTime, which the API server parses with
+ * RFC3339Micro, "2006-01-02T15:04:05.000000Z07:00" (k8s.io/apimachinery/pkg/apis/meta/v1/
+ * micro_time.go, UnmarshalJSON): exactly six fractional digits; anything else is a 400.
+ */
+const microTimeFields: Record<string, string[]> = { leases: ['acquireTime', 'renewTime'] };
+const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/;
+
+function checkMicroTimes(plural: string, body: Obj): void {
+  const spec = (body.spec ?? {}) as Record<string, unknown>;
+  for (const field of microTimeFields[plural] ?? []) {
+    const value = spec[field];
+    if (value === undefined || value === null || MICRO_TIME.test(String(value))) continue;
+    throw new HttpError(
+      400,
+      'BadRequest',
+      `Lease in version "v1" cannot be handled as a Lease: parsing time "${String(value)}" as ` +
+        `"2006-01-02T15:04:05.000000Z07:00": cannot parse "${String(value).slice(19)}" as ".000000"`,
+    );
+  }
+}
+
+/**
+ * Custom resources are stored and served as unstructured maps (k8s.io/apimachinery unstructured),
+ * which Go's encoding/json writes with their keys sorted: what the controller reads back is never in
+ * the order it wrote.
+ */
+function sortKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(sortKeys) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
+  return out as T;
+}
+
+const withoutVersion = (o: Obj) =>
+  JSON.stringify(sortKeys({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } }));
 
 class HttpError extends Error {
   constructor(
@@ -89,6 +133,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
   const history: WatchEvent[] = [];
   const watchers = new Set<{ plural: string; namespace?: string; selector: string | null; res: ServerResponse }>();
   const requests: FakeApiServer['requests'] = [];
+  const noopUpdates: string[] = [];
   let rv = 1;
   const key = (plural: string, ns: string | undefined, name: string) => `${plural}/${ns ?? ''}/${name}`;
   const clone = <T>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
@@ -104,7 +149,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     }
   };
 
-  const api: Omit<FakeApiServer, 'url' | 'close' | 'requests'> = {
+  const api: Omit<FakeApiServer, 'url' | 'close' | 'requests' | 'noopUpdates'> = {
     list: (plural, namespace) =>
       [...store.entries()].filter(([k]) => k.startsWith(`${plural}/${namespace ?? ''}`)).map(([, v]) => clone(v)),
     get: (plural, namespace, name) => {
@@ -116,8 +161,9 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       const name =
         body.metadata.name ?? `${String(body.metadata['generateName'] ?? 'obj-')}${randomUUID().slice(0, 5)}`;
       const k = key(plural, namespace, name);
+      checkMicroTimes(plural, body);
       if (store.has(k)) throw new HttpError(409, 'AlreadyExists', `${plural} "${name}" already exists`);
-      const obj: Obj = clone({
+      let obj: Obj = clone({
         ...body,
         apiVersion: res.group ? `${res.group}/${res.version}` : res.version,
         kind: res.kind,
@@ -132,6 +178,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       };
       if (res.custom) obj.metadata.generation = 1;
       if (res.custom) delete obj.status;
+      if (res.custom) obj = sortKeys(obj);
       store.set(k, obj);
       notify('ADDED', plural, obj);
       return clone(obj);
@@ -141,6 +188,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       const k = key(plural, namespace, body.metadata.name);
       const current = store.get(k);
       if (!current) throw new HttpError(404, 'NotFound', `${plural} "${body.metadata.name}" not found`);
+      checkMicroTimes(plural, body);
       if (body.metadata.resourceVersion && body.metadata.resourceVersion !== current.metadata.resourceVersion) {
         throw new HttpError(
           409,
@@ -163,7 +211,14 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       if (res.custom)
         next.metadata.generation =
           (current.metadata.generation ?? 1) +
-          (!options.status && JSON.stringify(body.spec) !== JSON.stringify(current.spec) ? 1 : 0);
+          (!options.status && JSON.stringify(sortKeys(body.spec)) !== JSON.stringify(sortKeys(current.spec)) ? 1 : 0);
+      if (res.custom) next = sortKeys(next);
+      // An update that changes nothing is not written: the resourceVersion stays and no watch event
+      // goes out (k8s.io/apiserver/pkg/storage/etcd3 GuaranteedUpdate skips unchanged objects).
+      if (withoutVersion(next) === withoutVersion(current)) {
+        noopUpdates.push(`${plural}/${body.metadata.name}${options.status ? '/status' : ''}`);
+        return clone(current);
+      }
       store.set(k, next);
       notify('MODIFIED', plural, next);
       return clone(next);
@@ -282,6 +337,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     ...api,
     url: `http://127.0.0.1:${port}`,
     requests,
+    noopUpdates,
     close: () =>
       new Promise((resolve) => {
         for (const w of watchers) w.res.end();
