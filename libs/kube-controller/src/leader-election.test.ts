@@ -113,7 +113,7 @@ test('expiry is judged by when this candidate saw the record change, not by the 
   await b.election.stop();
 });
 
-test('a failed renew is retried until the renew deadline, then the leader steps down; failures are logged', async () => {
+test('a failed renew is retried until the renew deadline, then the leader steps down; failures logged', async () => {
   const fake = leaseApi();
   let t = 5_000_000;
   const a = candidate(fake.api, 'a', () => t);
