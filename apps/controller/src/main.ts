@@ -36,7 +36,7 @@ const program = new Command('lth-controller')
     jobDefaults,
   )
   .option('--identity <id>', 'leader-election identity (default: $POD_NAME)')
-  .option('--resync-ms <ms>', 'how often every campaign is reconciled anyway', count, 5000)
+  .option('--requeue-ms <ms>', 'a running campaign is reconciled again after this delay', count, 5000)
   .option('--metrics <host:port>', 'serve Prometheus metrics on GET /metrics at this address')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     globalLimit: flags['globalLimit'],
     identity,
     log,
-    resyncMs: flags['resyncMs'],
+    requeueMs: flags['requeueMs'],
   });
   await controller.start();
   const metrics = flags['metrics']

@@ -4,6 +4,7 @@ import {
   type CampaignResults,
   type Experiment,
   type RoundResult,
+  type ScoredRound,
   type StoreProgress,
 } from '@lth/core';
 import type { ArtifactStore } from '@lth/store';
@@ -37,6 +38,43 @@ export async function readStoreProgress(
   for (const e of experiments) rounds.set(e.id, await finishedRounds(store, e, lastRound));
   const roundsDone = new Map([...rounds].map(([id, r]) => [id, r.length]));
   return { progress: { pretrainingsDone, roundsDone }, rounds };
+}
+
+/**
+ * What an executor has already seen of the store. A finished record never changes, so each is read
+ * (and its digest verified) once; a pass only asks for the next round of each experiment. Holds the
+ * numbers a status needs, not whole records, so a controller of many campaigns stays small.
+ */
+export class StoreProgressCache {
+  private readonly pretrainingsDone = new Set<string>();
+  private readonly scored = new Map<string, ScoredRound[]>();
+
+  async read(
+    store: ArtifactStore,
+    experiments: readonly Experiment[],
+    lastRound: number,
+  ): Promise<{ progress: StoreProgress; rounds: Map<string, ScoredRound[]> }> {
+    const pretrainingsDone = new Set<string>();
+    for (const p of pretrainingsOf(experiments)) {
+      if (!this.pretrainingsDone.has(p.id) && (await store.getRef(refs.pretraining(p.id))))
+        this.pretrainingsDone.add(p.id);
+      if (this.pretrainingsDone.has(p.id)) pretrainingsDone.add(p.id);
+    }
+    const rounds = new Map<string, ScoredRound[]>();
+    for (const e of experiments) {
+      const known = this.scored.get(e.id) ?? [];
+      while (known.length <= lastRound) {
+        const digest = await store.getRef(refs.round(e.id, known.length));
+        if (!digest) break;
+        const { round, sparsity, testAccuracy } = await store.getJson<RoundRecord>(digest);
+        known.push({ round, sparsity, testAccuracy });
+      }
+      this.scored.set(e.id, known);
+      rounds.set(e.id, known.slice(0, lastRound + 1));
+    }
+    const roundsDone = new Map([...rounds].map(([id, r]) => [id, r.length]));
+    return { progress: { pretrainingsDone, roundsDone }, rounds };
+  }
 }
 
 /** What results.json says of a round: the published subset of its record. */

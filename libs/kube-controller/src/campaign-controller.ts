@@ -25,7 +25,7 @@ import {
   type CampaignStatus,
   type JobDefaults,
 } from '@lth/kube-core';
-import { readStoreProgress } from '@lth/driver';
+import { StoreProgressCache } from '@lth/driver';
 import type { ArtifactStore } from '@lth/store';
 import type { Logger } from '@lth/grpc-kit';
 import { CampaignMetrics } from '@lth/metrics';
@@ -50,8 +50,11 @@ export interface CampaignControllerOptions {
   identity: string;
   log: Logger;
   leaseName?: string;
-  /** Periodic resync: catches store changes no watch event announces. */
-  resyncMs?: number;
+  /**
+   * A campaign that is still running is reconciled again after this delay, for store changes no
+   * watch event announces; a finished one only when it or its Jobs change.
+   */
+  requeueMs?: number;
 }
 
 const conflict = (e: unknown) => (e as { code?: number }).code === 409;
@@ -71,7 +74,8 @@ export class CampaignController {
   private campaigns!: K8s.Informer<CampaignObject> & K8s.ObjectCache<CampaignObject>;
   private jobs!: K8s.Informer<K8s.V1Job> & K8s.ObjectCache<K8s.V1Job>;
   private election?: ReturnType<typeof startLeaderElection>;
-  private resync?: NodeJS.Timeout;
+  /** Finished rounds by experiment, read once: records never change once written. */
+  private readonly progress = new StoreProgressCache();
   private workers: Promise<void>[] = [];
   private stopping = false;
   /** Jobs already counted as finished (by uid), so each counts once. */
@@ -141,9 +145,6 @@ export class CampaignController {
       },
       onStoppedLeading: () => this.o.log.info({ identity: this.o.identity }, 'not the leader'),
     });
-    this.resync = setInterval(() => {
-      if (this.leading) for (const c of this.campaigns.list()) enqueueCampaign(c);
-    }, this.o.resyncMs ?? 5000);
     this.workers = [this.work()];
   }
 
@@ -194,7 +195,7 @@ export class CampaignController {
     }
     const experiments = expandCampaign(spec);
     const last = lastRound(spec);
-    const { progress, rounds } = await readStoreProgress(this.o.store, experiments, last);
+    const { progress, rounds } = await this.progress.read(this.o.store, experiments, last);
     const uid = campaign.metadata!.uid!;
     const owned = this.jobs.list(namespace).filter((j) => j.metadata?.ownerReferences?.some((r) => r.uid === uid));
     const attempts = attemptsOfJobs(owned);
@@ -225,6 +226,7 @@ export class CampaignController {
       for (const r of rounds.get(e.experiment.id) ?? []) this.metrics.recordRound(name, e.experiment, r);
     }
     if (await this.writeStatus(campaign, status)) await this.announce(campaign, campaign.status, status);
+    if (status.phase === 'Pending' || status.phase === 'Running') this.queue.addAfter(key, this.o.requeueMs ?? 5000);
   }
 
   private async createJob(
@@ -358,7 +360,6 @@ export class CampaignController {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.resync) clearInterval(this.resync);
     this.queue.close();
     await this.election?.stop();
     await Promise.all([this.campaigns?.stop(), this.jobs?.stop()]);

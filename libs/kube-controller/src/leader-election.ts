@@ -131,6 +131,7 @@ export function startLeaderElection(o: LeaderElectionOptions): { stop(): Promise
   };
 
   let timer: NodeJS.Timeout | undefined;
+  let attempt: Promise<void> = Promise.resolve();
   const loop = async () => {
     let ok = false;
     try {
@@ -147,15 +148,17 @@ export function startLeaderElection(o: LeaderElectionOptions): { stop(): Promise
       o.log.warn({ lease: o.name, renewDeadlineMs }, 'leader election: renew deadline passed; stepping down');
       setLeading(false);
     }
-    if (!stopped) timer = setTimeout(() => void loop(), retryMs);
+    if (!stopped) timer = setTimeout(() => (attempt = loop()), retryMs);
   };
-  void loop();
+  attempt = loop();
 
   return {
     isLeader: () => leading,
     stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);
+      // An attempt in flight may just have taken the lease: let it land, then release what we hold.
+      await attempt;
       if (leading) {
         // Release (client-go's ReleaseOnCancel): the next candidate need not wait for expiry.
         try {

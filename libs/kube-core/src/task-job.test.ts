@@ -14,19 +14,19 @@ imp: { rounds: 2 }
 const experiments = expandCampaign(spec);
 const round = (i: number, r: number): Task => ({ kind: 'round', experiment: experiments[i]!, round: r });
 
+const ref = { name: spec.name, namespace: 'lth', uid: 'u-1' };
+
 test('job names are deterministic DNS labels short enough for pod names, one per attempt', () => {
-  const names = experiments.flatMap((_, i) => [
-    jobName(spec.name, round(i, 12), 1),
-    jobName(spec.name, round(i, 12), 2),
-  ]);
+  const names = experiments.flatMap((_, i) => [jobName(ref, round(i, 12), 1), jobName(ref, round(i, 12), 2)]);
   for (const n of names) assert.match(n, /^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$/);
   assert.equal(new Set(names).size, names.length);
-  assert.equal(jobName(spec.name, round(0, 12), 1), names[0]);
+  assert.equal(jobName(ref, round(0, 12), 1), names[0]);
 });
 
-test('campaigns that share a long name prefix never share a Job name', () => {
-  const other = `${spec.name}-and-on-again`;
-  assert.notEqual(jobName(spec.name, round(0, 1), 1), jobName(other, round(0, 1), 1));
+test('campaigns that share a long name prefix, or a recreated campaign, never share a Job name', () => {
+  const other = { ...ref, name: `${spec.name}-and-on-again` };
+  assert.notEqual(jobName(ref, round(0, 1), 1), jobName(other, round(0, 1), 1));
+  assert.notEqual(jobName(ref, round(0, 1), 1), jobName({ ...ref, uid: 'u-2' }, round(0, 1), 1));
 });
 
 interface JobShape {

@@ -71,13 +71,14 @@ function shorten(name: string, max: number): string {
 
 /**
  * Deterministic, DNS-1123 and at most 52 characters (so pod names derived from it fit in 63).
- * The hash covers the whole campaign name and task, so campaigns that share a long prefix never
- * collide; the attempt is part of the name: every attempt is its own Job.
+ * The hash covers the campaign's whole name and UID and the task, so campaigns that share a long
+ * prefix never collide and a campaign recreated under the same name never meets its predecessor's
+ * Jobs; the attempt is part of the name: every attempt is its own Job.
  */
-export function jobName(campaign: string, task: Task, attempt: number): string {
-  const hash = settingsId({ campaign, task: taskKey(task) }).slice(0, 10);
+export function jobName(campaign: CampaignRef, task: Task, attempt: number): string {
+  const hash = settingsId({ campaign: campaign.name, uid: campaign.uid, task: taskKey(task) }).slice(0, 10);
   const what = task.kind === 'pretraining' ? 'pre' : `r${task.round}`;
-  return `${shorten(campaign, 24)}-${hash}-${what}-a${attempt}`;
+  return `${shorten(campaign.name, 24)}-${hash}-${what}-a${attempt}`;
 }
 
 export interface TaskJobInput {
@@ -121,7 +122,7 @@ export function taskJob(input: TaskJobInput): Record<string, unknown> {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
-      name: jobName(campaign.name, task, attempt),
+      name: jobName(campaign, task, attempt),
       namespace: campaign.namespace,
       labels,
       ownerReferences: [

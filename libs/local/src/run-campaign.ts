@@ -13,7 +13,14 @@ import {
   type Task,
   type TaskAttempts,
 } from '@lth/core';
-import { collectResults, readStoreProgress, refs, type DriverEvent, type PretrainingRecord } from '@lth/driver';
+import {
+  collectResults,
+  readStoreProgress,
+  refs,
+  StoreProgressCache,
+  type DriverEvent,
+  type PretrainingRecord,
+} from '@lth/driver';
 import type { ArtifactStore } from '@lth/store';
 import type { CampaignEvent } from './campaign-events';
 import { PermanentTaskError, type Executor } from './executor';
@@ -138,8 +145,9 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
   };
 
   const failed = new Map<string, string>();
+  const finished = new StoreProgressCache();
   for (;;) {
-    const { progress } = await readStoreProgress(store, experiments, last);
+    const { progress } = await finished.read(store, experiments, last);
     const plan = planTasks({
       experiments,
       lastRound: last,

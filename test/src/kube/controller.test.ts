@@ -66,7 +66,7 @@ function startController(identity: string, metricsPort?: number): ChildProcess {
     storeRoot,
     '--parallelism',
     '2',
-    '--resync-ms',
+    '--requeue-ms',
     '300',
     '--identity',
     identity,
@@ -78,7 +78,10 @@ function startController(identity: string, metricsPort?: number): ChildProcess {
     env: env(),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  createInterface({ input: child.stderr! }).on('line', () => undefined);
+  createInterface({ input: child.stderr! }).on(
+    'line',
+    (l) => process.env['LTH_TEST_LOG'] && process.stderr.write(`[${identity}] ${l}\n`),
+  );
   return child;
 }
 
@@ -168,19 +171,21 @@ test('a Campaign custom resource runs end to end as Jobs, and its results equal 
   }
 });
 
-test('a finished campaign is left alone: resyncs write no status and record no Events', async () => {
-  const controller = startController('quiet');
+test('a finished campaign is left alone: no reconcile, no status write, no Event', async () => {
+  const port = await freePort();
+  const controller = startController('quiet', port);
   try {
     await waitFor('the controller to lead', () => api.get('leases', 'lth', 'lth-controller')?.['spec'] !== undefined);
     await new Promise((r) => setTimeout(r, 1500));
     const writes = () =>
       api.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/campaigns/alpha/status')).length;
     const events = () => api.list('events', 'lth').length;
-    const [w0, e0] = [writes(), events()];
-    // --resync-ms 300: about ten passes over alpha, whose status the API server returns key-sorted.
+    const [w0, e0, r0] = [writes(), events(), await metric(port, 'lth_reconcile_total')];
+    // The API server returns alpha's status key-sorted; its Jobs are done; nothing should happen.
     await new Promise((r) => setTimeout(r, 3000));
     assert.equal(writes(), w0, 'a status write for a campaign that did not change');
     assert.equal(events(), e0, 'an Event for a campaign that did not change');
+    assert.equal(await metric(port, 'lth_reconcile_total'), r0, 'a finished campaign was reconciled again');
   } finally {
     await stopController(controller);
   }
