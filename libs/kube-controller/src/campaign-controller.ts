@@ -20,6 +20,7 @@ import {
   invalidStatus,
   jobState,
   LABELS,
+  obsoleteJobs,
   taskJob,
   type CampaignRef,
   type CampaignStatus,
@@ -210,6 +211,7 @@ export class CampaignController {
       globalFree: this.o.globalLimit - activeEverywhere,
     });
     this.countFinishedJobs(name, owned, spec.attempts);
+    for (const job of obsoleteJobs(owned, experiments, last)) await this.deleteJob(campaign, job);
     const ref = { name, namespace, uid };
     for (const start of plan.start) await this.createJob(campaign, ref, start, spec.cluster);
     const status = campaignStatus({
@@ -254,6 +256,22 @@ export class CampaignController {
       await this.event(campaign, 'Normal', EVENT_REASON.RoundStarted, `${what}: Job ${body.metadata!.name}`);
     } catch (e) {
       if (!conflict(e)) throw e; // AlreadyExists: someone (an earlier us) created it
+    }
+  }
+
+  /** A Job the campaign no longer asks for (its spec changed); its pods go with it. */
+  private async deleteJob(campaign: CampaignObject, job: K8s.V1Job): Promise<void> {
+    const { name, namespace } = job.metadata!;
+    try {
+      await this.batch.deleteNamespacedJob({ name: name!, namespace: namespace!, propagationPolicy: 'Background' });
+      await this.event(
+        campaign,
+        'Normal',
+        EVENT_REASON.JobDeleted,
+        `Job ${name}: the spec no longer asks for its task`,
+      );
+    } catch (e) {
+      if ((e as { code?: number }).code !== 404) throw e;
     }
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { campaignSchema } from '@lth/core';
+import { campaignSchema, QUANTITY_PATTERN } from '@lth/core';
 
 type Schema = { [key: string]: unknown };
 
@@ -56,6 +56,15 @@ export function campaignOpenApiSchema(): Schema {
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['name'],
   };
+  // Quantities are int-or-string, as in core/v1 ResourceRequirements.
+  const quantity = () => ({
+    anyOf: [{ type: 'integer' }, { type: 'string' }],
+    pattern: QUANTITY_PATTERN.source,
+    'x-kubernetes-int-or-string': true,
+  });
+  const cluster = props['cluster'] as Schema & { properties: Record<string, Schema & { properties: Schema }> };
+  const resources = cluster.properties['resources']!.properties as Record<string, Schema>;
+  for (const k of ['requests', 'limits']) resources[k] = { type: 'object', additionalProperties: quantity() };
   props['imp'] = {
     ...props['imp'],
     'x-kubernetes-validations': [

@@ -25,6 +25,7 @@ export const EVENT_REASON = {
   RoundStarted: 'RoundStarted',
   RoundFinished: 'RoundFinished',
   RoundFailed: 'RoundFailed',
+  JobDeleted: 'JobDeleted',
 } as const;
 
 export interface Condition {

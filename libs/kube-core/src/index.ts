@@ -11,6 +11,7 @@ export {
   taskJob,
   jobState,
   attemptsOfJobs,
+  obsoleteJobs,
   DEFAULT_JOB_SETTINGS,
   DRIVER_PROGRAM,
   DRIVER_CONTAINER,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expandCampaign, parseCampaign, pretrainingsOf, taskKey, type Task } from '@lth/core';
-import { attemptsOfJobs, DEFAULT_JOB_SETTINGS, jobName, LABELS, taskJob, type JobView } from './task-job';
+import { attemptsOfJobs, DEFAULT_JOB_SETTINGS, jobName, LABELS, obsoleteJobs, taskJob, type JobView } from './task-job';
 
 const spec = parseCampaign(`
 name: a-rather-long-campaign-name-that-goes-on-and-on
@@ -99,4 +99,20 @@ test('Jobs become the planner attempts: the latest attempt counts; bad input is 
   assert.equal(late.running, false);
   assert.match(late.failure!.message, /completed but the store has no record/);
   assert.equal(late.failure!.permanent, false);
+});
+
+test('a changed spec makes the running Jobs of what it no longer asks for obsolete, and only those', () => {
+  const jobs = [
+    view(round(0, 2), 1),
+    view(round(1, 1), 1),
+    view(round(2, 1), 1, { type: 'Failed', reason: 'BackoffLimitExceeded' }),
+    view(round(3, 0), 1),
+  ];
+  // Experiments 2 and 3 removed; only two rounds asked (0 and 1).
+  const obsolete = obsoleteJobs(jobs, experiments.slice(0, 2), 1);
+  assert.deepEqual(
+    obsolete.map((j) => j.metadata?.labels?.[LABELS.round]),
+    ['2', '0'],
+    'round 2 beyond the last round, and the removed experiment 3; finished Jobs stay',
+  );
 });

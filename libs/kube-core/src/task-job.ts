@@ -4,6 +4,7 @@ import {
   settingsId,
   taskKey,
   type ClusterSpec,
+  type Experiment,
   type ServiceAddresses,
   type Task,
   type TaskAttempts,
@@ -242,4 +243,24 @@ export function attemptsOfJobs(jobs: readonly JobView[]): Map<string, TaskAttemp
     }
   }
   return out;
+}
+
+/**
+ * Running Jobs whose task the campaign no longer asks for (its spec changed: an experiment removed,
+ * fewer rounds): the controller deletes them, so a changed spec never leaves work running for it.
+ */
+export function obsoleteJobs<J extends JobView>(
+  jobs: readonly J[],
+  experiments: readonly Experiment[],
+  lastRound: number,
+): J[] {
+  const wanted = new Set<string>();
+  for (const e of experiments) {
+    wanted.add(taskKey({ kind: 'pretraining', pretraining: e.settings.pretraining }));
+    for (let round = 0; round <= lastRound; round++) wanted.add(taskKey({ kind: 'round', experiment: e, round }));
+  }
+  return jobs.filter((j) => {
+    const key = taskKeyOfJob(j.metadata?.labels ?? {});
+    return key !== undefined && !wanted.has(key) && jobState(j).state === 'active';
+  });
 }

@@ -95,6 +95,14 @@ function cases(): [string, Schema, boolean][] {
     ],
     ['a fractional seed', { ...q, seeds: [0.5] }, false],
     ['zero epochs', { ...q, finetune: { epochs: 0 } }, false],
+    [
+      'resources as integers and strings',
+      { ...q, cluster: { resources: { limits: { cpu: 2, memory: '1Gi' } } } },
+      true,
+    ],
+    ['a quantity that is not one', { ...q, cluster: { resources: { limits: { cpu: 'lots' } } } }, false],
+    ['a fractional number as a quantity', { ...q, cluster: { resources: { requests: { cpu: 1.5 } } } }, false],
+    ['attempts 0', { ...q, attempts: 0 }, false],
   ];
 }
 

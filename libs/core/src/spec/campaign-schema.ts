@@ -112,12 +112,14 @@ export const evaluationSchema = z
   })
   .strict();
 
-const quantity = z
-  .string()
-  .regex(
-    /^[0-9]+(\.[0-9]+)?([eE][0-9]+|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/,
-    'must be a Kubernetes quantity such as 500m, 4 or 16Gi',
-  );
+/** The pattern of a Kubernetes quantity written as a string. */
+export const QUANTITY_PATTERN = /^[0-9]+(\.[0-9]+)?([eE][0-9]+|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+
+/** A Kubernetes quantity: a whole number (`cpu: 2`) or a string (`500m`, `16Gi`), as kubectl takes it. */
+const quantity = z.union([
+  z.number().int().min(0),
+  z.string().regex(QUANTITY_PATTERN, 'must be a Kubernetes quantity such as 500m, 4 or 16Gi'),
+]);
 
 /**
  * Where a campaign's task Jobs run on Kubernetes; `lth run` ignores it. Unset fields take the
