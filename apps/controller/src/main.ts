@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError as UsageError } from 'commander';
 import { DEFAULT_JOB_SETTINGS, type JobDefaults } from '@lth/kube-core';
-import { CampaignController, k8s } from '@lth/kube-controller';
+import { CampaignController, k8s, type K8s } from '@lth/kube-controller';
 import { createLogger } from '@lth/grpc-kit';
 import { startMetricsServer } from '@lth/metrics';
 import { ArtifactStore, defaultStoreRoot } from '@lth/store';
@@ -40,6 +40,22 @@ const program = new Command('lth-controller')
   .option('--metrics <host:port>', 'serve Prometheus metrics on GET /metrics at this address')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
+/**
+ * The image of this controller's own container: task Jobs run the driver from it, so one
+ * `kustomize edit set image` moves the controller, the services and the driver together.
+ */
+async function ownImage(kubeConfig: K8s.KubeConfig, namespace: string): Promise<string> {
+  const pod = process.env['POD_NAME'];
+  if (!pod) {
+    throw new Error('no driver image: run in a pod (POD_NAME set) or give --job-defaults \'{"image": "..."}\'');
+  }
+  const self = await kubeConfig.makeApiClient(k8s().CoreV1Api).readNamespacedPod({ name: pod, namespace });
+  const containers = self.spec?.containers ?? [];
+  const image = (containers.find((c) => c.name === 'controller') ?? containers[0])?.image;
+  if (!image) throw new Error(`pod ${pod} has no container image to run task Jobs with`);
+  return image;
+}
+
 async function main(): Promise<void> {
   const flags = program.parse().opts();
   const log = createLogger('lth-controller');
@@ -49,11 +65,13 @@ async function main(): Promise<void> {
   const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
   const namespace = flags['namespace'] ?? process.env['POD_NAMESPACE'] ?? context?.namespace ?? 'default';
   const identity = flags['identity'] ?? process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`;
+  const configured: Partial<JobDefaults> = flags['jobDefaults'] ?? {};
+  const image = configured.image ?? (await ownImage(kubeConfig, namespace));
   const controller = new CampaignController({
     kubeConfig,
     namespace,
     store,
-    jobDefaults: { ...DEFAULT_JOB_SETTINGS, storePath: store.root, ...flags['jobDefaults'] },
+    jobDefaults: { ...DEFAULT_JOB_SETTINGS, storePath: store.root, ...configured, image },
     defaultParallelism: flags['parallelism'],
     globalLimit: flags['globalLimit'],
     identity,
@@ -64,7 +82,7 @@ async function main(): Promise<void> {
   const metrics = flags['metrics']
     ? await startMetricsServer(controller.metrics.registry, flags['metrics'])
     : undefined;
-  log.info({ namespace, identity, metrics: metrics?.address }, 'controller started');
+  log.info({ namespace, identity, image, metrics: metrics?.address }, 'controller started');
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -55,7 +55,7 @@ test('a task Job runs the driver once per attempt, fails fast on bad input, and 
     task: round(0, 1),
     attempt: 2,
     settingsDigest: 'sha256:' + 'a'.repeat(64),
-    defaults: DEFAULT_JOB_SETTINGS,
+    defaults: { ...DEFAULT_JOB_SETTINGS, image: 'registry.example.com/lth:1.0.0' },
     overrides: { image: 'mine:1' },
   }) as unknown as JobShape;
   assert.equal(job.metadata.labels[LABELS.experiment], experiments[0]!.id);

@@ -13,6 +13,7 @@ import { CAMPAIGN_GROUP, CAMPAIGN_KIND, CAMPAIGN_VERSION } from './campaign-crd'
 
 /** Cluster-wide defaults for task Jobs (the controller's config); a campaign's `cluster` overrides them. */
 export interface JobDefaults {
+  /** The driver's image: the controller's own unless configured, so both move together on an upgrade. */
   image: string;
   serviceAccount: string;
   nodeSelector: Record<string, string>;
@@ -27,8 +28,8 @@ export interface JobDefaults {
   services: ServiceAddresses;
 }
 
-export const DEFAULT_JOB_SETTINGS: JobDefaults = {
-  image: 'ghcr.io/lth-dev/lth:0.1.0-cpu',
+/** Everything but the image, which is the controller's own (see apps/controller). */
+export const DEFAULT_JOB_SETTINGS: Omit<JobDefaults, 'image'> = {
   serviceAccount: 'lth-round',
   nodeSelector: {},
   tolerations: [],

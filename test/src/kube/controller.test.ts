@@ -26,6 +26,8 @@ before(async () => {
   kubeconfig = join(dir, 'kubeconfig');
   await writeFile(kubeconfig, kubeconfigFor(api.url));
   services = await startServices(storeRoot, 1);
+  const containers = [{ name: 'controller', image: CONTROLLER_IMAGE }];
+  api.create('pods', 'lth', { metadata: { name: CONTROLLER_POD }, spec: { containers } } as never);
   kubelet = startFakeKubelet(
     api,
     { [DRIVER_PROGRAM]: PROGRAMS.driver },
@@ -43,7 +45,11 @@ after(async () => {
   await api?.close();
 });
 
-const env = () => ({ ...process.env, KUBECONFIG: kubeconfig, LTH_CACHE: CACHE_DIR });
+/** The controller's own pod, whose image the task Jobs run (as kubectl's Deployment would create it). */
+const CONTROLLER_POD = 'lth-controller-7d9f-x2x4q';
+const CONTROLLER_IMAGE = 'registry.example.com/lth:1.2.3-cpu';
+
+const env = () => ({ ...process.env, KUBECONFIG: kubeconfig, LTH_CACHE: CACHE_DIR, POD_NAME: CONTROLLER_POD });
 
 /** Runs the CLI without blocking this process, which serves the fake API server. */
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -148,6 +154,11 @@ test('a Campaign custom resource runs end to end as Jobs, and its results equal 
     const jobs = api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'alpha');
     assert.equal(jobs.length, 1 + 2 * 3, 'one pre-training Job and one Job per round');
     for (const j of jobs) assert.equal(j.metadata.labels?.['lth.dev/attempt'], '1');
+    const images = jobs.map(
+      (j) =>
+        (j['spec'] as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]!.image,
+    );
+    assert.deepEqual([...new Set(images)], [CONTROLLER_IMAGE], "task Jobs run the controller's own image");
     const shown = await cli(['status', 'alpha', '--namespace', 'lth']);
     assert.equal(shown.status, 0, shown.stderr);
     assert.match(shown.stdout, /^alpha: Succeeded, experiments 2\/2, best winning sparsity/);
