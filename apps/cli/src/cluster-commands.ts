@@ -3,7 +3,14 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { expandCampaign, lastRound, resultsJson, resultsToCsv, validateCampaign } from '@lth/core';
 import { collectResults } from '@lth/driver';
-import { CAMPAIGN_GROUP, CAMPAIGN_KIND, CAMPAIGN_PLURAL, CAMPAIGN_VERSION, type CampaignStatus } from '@lth/kube-core';
+import {
+  CAMPAIGN_GROUP,
+  CAMPAIGN_KIND,
+  CAMPAIGN_PLURAL,
+  CAMPAIGN_VERSION,
+  RETRY_ANNOTATION,
+  type CampaignStatus,
+} from '@lth/kube-core';
 import { k8s, type CampaignObject } from '@lth/kube-controller';
 import { ArtifactStore, defaultStoreRoot, writeFileAtomically } from '@lth/store';
 import { loadCampaign } from './campaign-file';
@@ -98,5 +105,28 @@ export async function resultsCommand(
   await writeFileAtomically(join(out, 'results.json'), resultsJson(results));
   await writeFileAtomically(join(out, 'results.csv'), resultsToCsv(results));
   process.stdout.write(`wrote ${join(out, 'results.json')} and results.csv\n`);
+  return 0;
+}
+
+/**
+ * `lth retry NAME`: asks the controller to forget a campaign's failed tasks and run them again (a
+ * new value of the lth.dev/retry annotation; the status remembers which value it acted on).
+ */
+export async function retryCommand(name: string, flags: { namespace?: string }): Promise<number> {
+  const { api, namespace } = client(flags.namespace);
+  const campaign = (await api.getNamespacedCustomObject({ ...ids, namespace, name })) as CampaignObject;
+  const failed = (campaign.status as CampaignStatus | undefined)?.failedTasks ?? [];
+  const token = new Date().toISOString();
+  campaign.metadata = {
+    ...campaign.metadata,
+    annotations: { ...campaign.metadata?.annotations, [RETRY_ANNOTATION]: token },
+  };
+  try {
+    await api.replaceNamespacedCustomObject({ ...ids, namespace, name, body: campaign });
+  } catch (e) {
+    process.stderr.write(`lth retry: ${apiMessage(e)}\n`);
+    return 1;
+  }
+  process.stdout.write(`campaign ${namespace}/${name}: retrying ${failed.length} failed task(s)\n`);
   return 0;
 }

@@ -87,6 +87,15 @@ program
   );
 
 program
+  .command('retry')
+  .description('run the failed tasks of a campaign again (they are remembered until asked)')
+  .argument('<name>', 'campaign name')
+  .option('--namespace <ns>', 'namespace (default: the kubeconfig context)')
+  .action((name: string, flags) =>
+    exitWith(async () => (await import('./cluster-commands.js')).retryCommand(name, flags)),
+  );
+
+program
   .command('results')
   .description('write results.json and results.csv of a campaign from the artifact store')
   .argument('<name>', 'campaign name')

@@ -19,6 +19,8 @@ import {
   EVENT_REASON,
   invalidStatus,
   jobState,
+  RETRY_ANNOTATION,
+  withRememberedFailures,
   LABELS,
   obsoleteJobs,
   taskJob,
@@ -198,8 +200,17 @@ export class CampaignController {
     const last = lastRound(spec);
     const { progress, rounds } = await this.progress.read(this.o.store, experiments, last);
     const uid = campaign.metadata!.uid!;
-    const owned = this.jobs.list(namespace).filter((j) => j.metadata?.ownerReferences?.some((r) => r.uid === uid));
-    const attempts = attemptsOfJobs(owned);
+    let owned = this.jobs.list(namespace).filter((j) => j.metadata?.ownerReferences?.some((r) => r.uid === uid));
+    // A retry (a new value of the annotation) forgets the failures and deletes the failed Jobs.
+    const retry = campaign.metadata?.annotations?.[RETRY_ANNOTATION];
+    const retrying = retry !== undefined && retry !== campaign.status?.retry;
+    if (retrying) {
+      const failed = owned.filter((j) => jobState(j).state === 'failed');
+      for (const job of failed) await this.deleteJob(campaign, job, 'retry asked');
+      owned = owned.filter((j) => !failed.includes(j));
+    }
+    const remembered = retrying ? [] : (campaign.status?.failedTasks ?? []);
+    const attempts = withRememberedFailures(attemptsOfJobs(owned), remembered);
     const activeEverywhere = this.jobs.list().filter((j) => jobState(j).state === 'active').length;
     const plan = planTasks({
       experiments,
@@ -211,7 +222,9 @@ export class CampaignController {
       globalFree: this.o.globalLimit - activeEverywhere,
     });
     this.countFinishedJobs(name, owned, spec.attempts);
-    for (const job of obsoleteJobs(owned, experiments, last)) await this.deleteJob(campaign, job);
+    for (const job of obsoleteJobs(owned, experiments, last)) {
+      await this.deleteJob(campaign, job, 'the spec no longer asks for its task');
+    }
     const ref = { name, namespace, uid };
     for (const start of plan.start) await this.createJob(campaign, ref, start, spec.cluster);
     const status = campaignStatus({
@@ -220,6 +233,8 @@ export class CampaignController {
       experiments: plan.experiments,
       rounds,
       lastRound: last,
+      failedTasks: plan.failedTasks,
+      retry: retry ?? campaign.status?.retry,
       now,
     });
     this.metrics.setCampaignPhase(name, status.phase);
@@ -260,16 +275,11 @@ export class CampaignController {
   }
 
   /** A Job the campaign no longer asks for (its spec changed); its pods go with it. */
-  private async deleteJob(campaign: CampaignObject, job: K8s.V1Job): Promise<void> {
+  private async deleteJob(campaign: CampaignObject, job: K8s.V1Job, why: string): Promise<void> {
     const { name, namespace } = job.metadata!;
     try {
       await this.batch.deleteNamespacedJob({ name: name!, namespace: namespace!, propagationPolicy: 'Background' });
-      await this.event(
-        campaign,
-        'Normal',
-        EVENT_REASON.JobDeleted,
-        `Job ${name}: the spec no longer asks for its task`,
-      );
+      await this.event(campaign, 'Normal', EVENT_REASON.JobDeleted, `Job ${name}: ${why}`);
     } catch (e) {
       if ((e as { code?: number }).code !== 404) throw e;
     }

@@ -55,6 +55,19 @@ const statusSchema = {
         },
       },
     },
+    failedTasks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          task: { type: 'string' },
+          attempts: { type: 'integer', minimum: 0 },
+          permanent: { type: 'boolean' },
+          message: { type: 'string' },
+        },
+      },
+    },
+    retry: { type: 'string' },
   },
 };
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expandCampaign, parseCampaign, planTasks, pretrainingsOf, taskKey, type StoreProgress } from '@lth/core';
-import { campaignStatus, invalidStatus } from './campaign-status';
+import { campaignStatus, invalidStatus, withRememberedFailures } from './campaign-status';
 
 const spec = parseCampaign(`
 name: status
@@ -45,6 +45,8 @@ const status = (
     previous,
     generation: 3,
     experiments: plan(done, failedRound),
+    failedTasks: new Map(),
+    retry: undefined,
     rounds: new Map(),
     lastRound: 2,
     now,
@@ -73,6 +75,8 @@ test('conditions keep their transition time until they flip; the winning sparsit
     previous: t0,
     generation: 3,
     experiments: plan([3, 3, 3, 3]),
+    failedTasks: new Map(),
+    retry: undefined,
     rounds: new Map([[experiments[0]!.id, rounds]]),
     lastRound: 2,
     now: 't2',
@@ -93,4 +97,28 @@ test('an invalid campaign gets phase Invalid and a condition naming the field', 
   const failed = s.conditions.find((c) => c.type === 'Failed')!;
   assert.equal(failed.reason, 'InvalidSpec');
   assert.match(failed.message, /spec\.imp\.pruning\.rate: Too big/);
+});
+
+test('failures the status remembers outlive their Jobs; running or newer attempts win', () => {
+  const key = taskKey({ kind: 'round', experiment: experiments[1]!, round: 1 });
+  const remembered = [{ task: key, attempts: 2, permanent: false, message: 'BackoffLimitExceeded' }];
+  const merged = withRememberedFailures(new Map(), remembered);
+  assert.deepEqual(merged.get(key), {
+    started: 2,
+    running: false,
+    failure: { message: 'BackoffLimitExceeded', permanent: false },
+  });
+  const p = planTasks({
+    experiments,
+    lastRound: 2,
+    progress: progressOf([3, 1, 3, 3]),
+    attempts: merged,
+    maxAttempts: 2,
+    parallelism: 10,
+  });
+  assert.deepEqual(p.start, [], 'the Jobs are gone, the failure is not: nothing reruns');
+  assert.equal(p.experiments[1]!.state, 'Failed');
+  assert.deepEqual([...p.failedTasks.keys()], [key]);
+  const running = new Map([[key, { started: 3, running: true }]]);
+  assert.deepEqual(withRememberedFailures(running, remembered).get(key), { started: 3, running: true });
 });

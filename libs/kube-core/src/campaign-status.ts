@@ -3,6 +3,7 @@ import {
   type ExperimentProgress,
   type ScoredRound,
   type ExperimentState,
+  type TaskAttempts,
   type SpecIssue,
 } from '@lth/core';
 import { CONDITION, REASON, setCondition, type Condition } from './conditions';
@@ -32,6 +33,21 @@ export interface CampaignStatus {
   bestWinningSparsity: number | null;
   conditions: Condition[];
   experiments: ExperimentStatus[];
+  /**
+   * Tasks whose attempts are used up: remembered here, so a failure outlives its Jobs (deleted by
+   * their TTL) and an experiment never silently runs again. Cleared by a retry.
+   */
+  failedTasks: FailedTask[];
+  /** The last `lth.dev/retry` annotation the controller acted on. */
+  retry?: string;
+}
+
+export interface FailedTask {
+  /** The task's key: `pretraining/<id>` or `round/<experiment>/<n>`. */
+  task: string;
+  attempts: number;
+  permanent: boolean;
+  message: string;
 }
 
 export interface CampaignStatusInput {
@@ -42,6 +58,8 @@ export interface CampaignStatusInput {
   rounds: ReadonlyMap<string, readonly ScoredRound[]>;
   /** The last round the campaign asks for. */
   lastRound: number;
+  failedTasks: ReadonlyMap<string, TaskAttempts>;
+  retry: string | undefined;
   now: string;
 }
 
@@ -82,6 +100,8 @@ export function invalidStatus(
   });
   return {
     phase: 'Invalid',
+    failedTasks: previous?.failedTasks ?? [],
+    ...(previous?.retry !== undefined ? { retry: previous.retry } : {}),
     observedGeneration: generation,
     progress: '0/0',
     experimentsTotal: 0,
@@ -157,5 +177,32 @@ export function campaignStatus(input: CampaignStatusInput): CampaignStatus {
     bestWinningSparsity: winning.length ? Math.max(...winning) : null,
     conditions,
     experiments,
+    failedTasks: [...input.failedTasks].map(([task, a]) => ({
+      task,
+      attempts: a.started,
+      permanent: a.failure?.permanent ?? false,
+      message: a.failure?.message ?? '',
+    })),
+    ...(input.retry !== undefined ? { retry: input.retry } : {}),
   };
+}
+
+/** A user asks a campaign to retry its failed tasks by setting this annotation to a new value. */
+export const RETRY_ANNOTATION = 'lth.dev/retry';
+
+/**
+ * The planner's attempts from the Jobs that exist, plus the failures the status remembers: a failed
+ * Job deleted by its TTL forgets nothing, so its experiment does not silently run again.
+ */
+export function withRememberedFailures(
+  fromJobs: ReadonlyMap<string, TaskAttempts>,
+  remembered: readonly FailedTask[],
+): Map<string, TaskAttempts> {
+  const out = new Map(fromJobs);
+  for (const f of remembered) {
+    const seen = out.get(f.task);
+    if (seen?.running || (seen && seen.started >= f.attempts)) continue;
+    out.set(f.task, { started: f.attempts, running: false, failure: { message: f.message, permanent: f.permanent } });
+  }
+  return out;
 }

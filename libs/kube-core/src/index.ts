@@ -3,9 +3,12 @@ export { CONDITION, REASON, EVENT_REASON, type Condition, type ConditionType } f
 export {
   campaignStatus,
   invalidStatus,
+  withRememberedFailures,
+  RETRY_ANNOTATION,
   type CampaignStatus,
   type CampaignStatusInput,
   type ExperimentStatus,
+  type FailedTask,
 } from './campaign-status';
 export {
   taskJob,

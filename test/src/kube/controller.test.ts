@@ -258,6 +258,29 @@ test('a failing round is retried to the limit, then fails its experiment; the ot
     assert.equal(conditions['Degraded'], 'True');
     assert.equal(conditions['Failed'], 'True');
     assert.ok(api.list('events', 'lth').some((e) => e['reason'] === 'RoundFailed'));
+    assert.deepEqual(
+      status.failedTasks.map((f) => [f.task, f.attempts]),
+      [[`round/${doomed.id}/1`, 2]],
+    );
+
+    // The failed Jobs' TTL runs out: the failure is remembered, the round does not run again.
+    for (const j of attempts) api.remove('jobs', 'lth', j.metadata.name);
+    await new Promise((r) => setTimeout(r, 1500));
+    const ran = () => kubelet.started.filter((n) => n.startsWith('charlie-')).length;
+    const before = ran();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(ran(), before, 'a failed round ran again after its Jobs were deleted');
+    assert.equal(statusOf('charlie')?.phase, 'Failed');
+
+    // Asked explicitly, it runs again (and now succeeds).
+    failRounds.delete(`${doomed.id}:1`);
+    const retried = await cli(['retry', 'charlie', '--namespace', 'lth']);
+    assert.equal(retried.status, 0, retried.stderr);
+    assert.match(retried.stdout, /retrying 1 failed task/);
+    const after = await waitFor('charlie to succeed after the retry', () =>
+      statusOf('charlie')?.phase === 'Succeeded' ? statusOf('charlie') : undefined,
+    );
+    assert.deepEqual(after.failedTasks, []);
   } finally {
     await stopController(controller);
   }

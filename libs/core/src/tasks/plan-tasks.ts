@@ -48,6 +48,8 @@ export interface TaskPlan {
   experiments: ExperimentProgress[];
   /** Pre-trainings whose attempts are used up: their experiments fail. */
   failedPretrainings: { pretraining: Pretraining; message: string }[];
+  /** Every task whose attempts are used up (or that got bad input), by key: what a status remembers. */
+  failedTasks: Map<string, TaskAttempts>;
 }
 
 /** Whether a failed task gets another attempt. */
@@ -65,6 +67,7 @@ export function mayRetry(attempts: TaskAttempts, maxAttempts: number): boolean {
 export function planTasks(input: PlanInput): TaskPlan {
   const { progress, attempts, maxAttempts } = input;
   const candidates: { task: Task; attempt: number }[] = [];
+  const failedTasks = new Map<string, TaskAttempts>();
   let running = 0;
   const consider = (task: Task): { state: 'running' | 'failed' | 'waiting'; message: string } => {
     const seen = attempts.get(taskKey(task));
@@ -72,7 +75,10 @@ export function planTasks(input: PlanInput): TaskPlan {
       running++;
       return { state: 'running', message: '' };
     }
-    if (seen?.failure && !mayRetry(seen, maxAttempts)) return { state: 'failed', message: seen.failure.message };
+    if (seen?.failure && !mayRetry(seen, maxAttempts)) {
+      failedTasks.set(taskKey(task), seen);
+      return { state: 'failed', message: seen.failure.message };
+    }
     candidates.push({ task, attempt: (seen?.started ?? 0) + 1 });
     const retrying = seen?.failure ? `attempt ${seen.started} failed (${seen.failure.message}); retrying` : '';
     return { state: 'waiting', message: retrying };
@@ -121,5 +127,6 @@ export function planTasks(input: PlanInput): TaskPlan {
     running,
     experiments,
     failedPretrainings: [...failedPretrainings.values()],
+    failedTasks,
   };
 }
