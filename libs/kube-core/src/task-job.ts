@@ -164,6 +164,8 @@ export function taskJob(input: TaskJobInput): Record<string, unknown> {
             runAsUser: 1000,
             runAsGroup: 1000,
             fsGroup: 1000,
+            // Only chown the store when its root is not ours yet: it is never walked at each start.
+            fsGroupChangePolicy: 'OnRootMismatch',
             seccompProfile: { type: 'RuntimeDefault' },
           },
           containers: [

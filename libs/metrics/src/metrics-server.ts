@@ -8,11 +8,18 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-/** Serves a registry on GET /metrics (its own port, apart from gRPC). */
+/**
+ * Serves a registry on GET /metrics (its own port, apart from gRPC), and GET /healthz for the
+ * kubelet's probes: it answers while the event loop does.
+ */
 export async function startMetricsServer(registry: Registry, listen: string): Promise<MetricsServer> {
   const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
     if (req.method !== 'GET' || !req.url?.startsWith('/metrics')) {
-      res.writeHead(404).end('not found: try /metrics\n');
+      res.writeHead(404).end('not found: try /metrics or /healthz\n');
       return;
     }
     registry.metrics().then(

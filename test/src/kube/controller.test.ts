@@ -197,6 +197,8 @@ test('a finished campaign is left alone: no reconcile, no status write, no Event
     assert.equal(writes(), w0, 'a status write for a campaign that did not change');
     assert.equal(events(), e0, 'an Event for a campaign that did not change');
     assert.equal(await metric(port, 'lth_reconcile_total'), r0, 'a finished campaign was reconciled again');
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    assert.equal(health.status, 200, 'the controller answers its probes');
   } finally {
     await stopController(controller);
   }

@@ -172,7 +172,12 @@ for (const overlay of ['gpu', 'cpu', 'gpu-monitoring']) {
       if (o['kind'] === 'Deployment') {
         const pod = ((o['spec'] as Schema)['template'] as Schema)['spec'] as Schema;
         assert.equal((pod['securityContext'] as Schema)['runAsNonRoot'], true);
+        assert.equal((pod['securityContext'] as Schema)['fsGroupChangePolicy'], 'OnRootMismatch');
         for (const c of pod['containers'] as Schema[]) {
+          for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+            if (c[probe])
+              assert.ok(Number((c[probe] as Schema)['timeoutSeconds']) >= 5, `${probe} of ${String(c['name'])}`);
+          }
           const sc = c['securityContext'] as Schema;
           assert.equal(sc['readOnlyRootFilesystem'], true);
           assert.equal(sc['allowPrivilegeEscalation'], false);
@@ -191,7 +196,28 @@ for (const overlay of ['gpu', 'cpu', 'gpu-monitoring']) {
     const pod = ((finetune['spec'] as Schema)['template'] as Schema)['spec'] as Schema;
     const limits = ((pod['containers'] as Schema[])[0]!['resources'] as Schema)['limits'] as Schema;
     assert.equal(limits['nvidia.com/gpu'], overlay.startsWith('gpu') ? 1 : undefined);
+    // A full GPU pool must not hang a rollout: the GPU Deployments are replaced, not surged.
+    const strategy = ((finetune['spec'] as Schema)['strategy'] as Schema | undefined)?.['type'];
+    assert.equal(strategy, overlay.startsWith('gpu') ? 'Recreate' : undefined);
+    const ctl = objects.find(
+      (o) => o['kind'] === 'Deployment' && (o['metadata'] as Schema)['name'] === 'lth-controller',
+    )!;
+    const ctlContainer = (
+      (((ctl['spec'] as Schema)['template'] as Schema)['spec'] as Schema)['containers'] as Schema[]
+    )[0]!;
+    assert.deepEqual(ctlContainer['command'], ['lth-controller']);
+    for (const probe of ['readinessProbe', 'livenessProbe']) {
+      assert.equal(((ctlContainer[probe] as Schema)['httpGet'] as Schema)['path'], '/healthz', probe);
+    }
+    const clusterScoped = ['Namespace', 'CustomResourceDefinition'];
+    for (const o of objects.filter((x) => !clusterScoped.includes(String(x['kind'])))) {
+      assert.equal((o['metadata'] as Schema)['namespace'], 'lth', `${o['kind']}/${(o['metadata'] as Schema)['name']}`);
+    }
     if (overlay === 'gpu-monitoring') {
+      for (const kind of ['PodMonitor', 'PrometheusRule']) {
+        const o = objects.find((x) => x['kind'] === kind)!;
+        assert.equal(((o['metadata'] as Schema)['labels'] as Schema)['release'], 'kube-prometheus-stack', kind);
+      }
       for (const k of ['PodMonitor/lth', 'PrometheusRule/lth', 'ConfigMap/lth-grafana-dashboard'])
         assert.ok(kinds.includes(k), `no ${k}`);
       const cm = objects.find((o) => o['kind'] === 'ConfigMap')!;
