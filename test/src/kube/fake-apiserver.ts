@@ -11,7 +11,10 @@ import type { AddressInfo } from 'node:net';
  * caught out (each rule cites where the real server gets it):
  * - MicroTime fields parse exactly six fractional digits (see `microTimeFields`);
  * - custom resources come back with their keys sorted (see `sortKeys`);
- * - an update that changes nothing keeps the resourceVersion and sends no watch event.
+ * - an update that changes nothing keeps the resourceVersion and sends no watch event;
+ * - a request authenticated as a service account is authorised against its Role, as RBAC does
+ *   (verbs from the HTTP method: get/list/watch/create/update/patch/delete; a subresource is
+ *   `plural/sub`); anything the Role does not grant answers 403 Forbidden.
  */
 type Obj = {
   apiVersion?: string;
@@ -53,6 +56,18 @@ const RESOURCES: Resource[] = [
 
 type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: Obj; rv: number; plural: string };
 
+/** An RBAC rule, as a Role lists it. */
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+export interface FakeApiServerOptions {
+  /** Bearer token -> the rules of the Role bound to that account; other tokens are cluster admins. */
+  roles?: Record<string, PolicyRule[]>;
+}
+
 export interface FakeApiServer {
   url: string;
   /** Direct access for the fake kubelet and for assertions. */
@@ -65,6 +80,8 @@ export interface FakeApiServer {
   requests: { method: string; path: string; userAgent: string }[];
   /** Updates that changed nothing, as plural/name[/status]. */
   noopUpdates: string[];
+  /** What each Role-bound token was allowed to do, as `group/resource:verb` (group '' for core). */
+  used: Map<string, Set<string>>;
   close(): Promise<void>;
 }
 
@@ -128,7 +145,15 @@ function matchesSelector(labels: Record<string, string> = {}, selector: string |
   });
 }
 
-export async function startFakeApiServer(): Promise<FakeApiServer> {
+function verbOf(method: string, named: boolean, watch: boolean): string {
+  if (method === 'GET') return watch ? 'watch' : named ? 'get' : 'list';
+  return (
+    ({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[method] ?? method
+  );
+}
+
+export async function startFakeApiServer(options: FakeApiServerOptions = {}): Promise<FakeApiServer> {
+  const used = new Map<string, Set<string>>();
   const store = new Map<string, Obj>(); // plural/namespace/name
   const history: WatchEvent[] = [];
   const watchers = new Set<{ plural: string; namespace?: string; selector: string | null; res: ServerResponse }>();
@@ -149,7 +174,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     }
   };
 
-  const api: Omit<FakeApiServer, 'url' | 'close' | 'requests' | 'noopUpdates'> = {
+  const api: Omit<FakeApiServer, 'url' | 'close' | 'requests' | 'noopUpdates' | 'used'> = {
     list: (plural, namespace) =>
       [...store.entries()].filter(([k]) => k.startsWith(`${plural}/${namespace ?? ''}`)).map(([, v]) => clone(v)),
     get: (plural, namespace, name) => {
@@ -271,6 +296,27 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     (async () => {
       const { res: r, namespace, name, sub } = route(url);
       const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+      const token = String(req.headers['authorization'] ?? '').replace(/^Bearer /, '');
+      const rules = options.roles?.[token];
+      if (rules) {
+        const verb = verbOf(req.method!, name !== undefined, url.searchParams.get('watch') === 'true');
+        const resource = sub ? `${r.plural}/${sub}` : r.plural;
+        const allowed = rules.some(
+          (rule) => rule.apiGroups.includes(r.group) && rule.resources.includes(resource) && rule.verbs.includes(verb),
+        );
+        if (!allowed) {
+          const group = r.group ? ` in API group "${r.group}"` : ' in API group ""';
+          throw new HttpError(
+            403,
+            'Forbidden',
+            `${r.plural} is forbidden: User "${token}" cannot ${verb} resource "${resource}"${group} ` +
+              `in the namespace "${namespace ?? ''}"`,
+          );
+        }
+        const seen = used.get(token) ?? new Set<string>();
+        seen.add(`${r.group}/${resource}:${verb}`);
+        used.set(token, seen);
+      }
       if (req.method === 'GET' && !name) {
         const selector = url.searchParams.get('labelSelector');
         if (url.searchParams.get('watch') === 'true') {
@@ -338,6 +384,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     url: `http://127.0.0.1:${port}`,
     requests,
     noopUpdates,
+    used,
     close: () =>
       new Promise((resolve) => {
         for (const w of watchers) w.res.end();
@@ -347,13 +394,13 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
   };
 }
 
-/** A kubeconfig that points client-node at the fake server. */
-export function kubeconfigFor(url: string, namespace = 'lth'): string {
+/** A kubeconfig that points client-node at the fake server, authenticated by a bearer token. */
+export function kubeconfigFor(url: string, namespace = 'lth', token = 'admin'): string {
   return JSON.stringify({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: 'fake', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: 'test', user: { token: 'test' } }],
+    users: [{ name: 'test', user: { token } }],
     contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'test', namespace } }],
     'current-context': 'fake',
   });

@@ -38,7 +38,7 @@ export interface FakeKubelet {
 export function startFakeKubelet(
   api: FakeApiServer,
   image: Record<string, { command: string; args: string[] }>,
-  options: { failPod?: (job: Job) => boolean; env?: NodeJS.ProcessEnv } = {},
+  options: { failPod?: (job: Job) => boolean; holdPod?: (job: Job) => boolean; env?: NodeJS.ProcessEnv } = {},
 ): FakeKubelet {
   const running = new Map<string, ChildProcess>();
   const started: string[] = [];
@@ -74,8 +74,11 @@ export function startFakeKubelet(
       ...Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value])),
     };
     const program = image[container.command?.[0] ?? ''];
-    const child =
-      fail || !program
+    // A held pod runs until its Job is deleted (or the kubelet stops).
+    const hold = options.holdPod?.(job);
+    const child = hold
+      ? spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1e9)'])
+      : fail || !program
         ? spawn(process.execPath, ['-e', `process.exit(${program ? 1 : 127})`])
         : spawn(program.command, [...program.args, ...(container.command?.slice(1) ?? []), ...container.args], {
             env,
@@ -144,6 +147,9 @@ export function startFakeKubelet(
   };
 
   const tick = setInterval(() => {
+    // A deleted Job's pod is killed (the Job controller deletes its pods).
+    const names = new Set((api.list('jobs') as unknown as Job[]).map((j) => j.metadata.name));
+    for (const [name, child] of running) if (!names.has(name)) child.kill('SIGKILL');
     for (const job of api.list('jobs') as unknown as Job[]) {
       const done = job.status?.conditions?.some(
         (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
