@@ -97,7 +97,7 @@ test('Jobs become the planner attempts: the latest attempt counts; bad input is 
   assert.deepEqual(attempts.get(taskKey(round(1, 0)))?.failure?.permanent, true);
   const late = attempts.get(taskKey(pre))!;
   assert.equal(late.running, false);
-  assert.match(late.failure!.message, /completed but the store has no record/);
+  assert.match(late.failure!.message, /completed but the store has shown no record of it for 120 s/);
   assert.equal(late.failure!.permanent, false);
 });
 
@@ -115,4 +115,13 @@ test('a changed spec makes the running Jobs of what it no longer asks for obsole
     ['2', '0'],
     'round 2 beyond the last round, and the removed experiment 3; finished Jobs stay',
   );
+});
+
+test('a completed Job whose record the store does not show yet counts as running for a grace period', () => {
+  const pre: Task = { kind: 'pretraining', pretraining: pretrainingsOf(experiments)[0]! };
+  const completed = view(pre, 1, { type: 'Complete' });
+  completed.status!.completionTime = new Date(1_000_000).toISOString();
+  const at = (now: number) => attemptsOfJobs([completed], { now, graceMs: 120_000 }).get(taskKey(pre))!;
+  assert.deepEqual(at(1_000_000 + 60_000), { started: 1, running: true }, 'a network filesystem may be late');
+  assert.equal(at(1_000_000 + 121_000).failure?.permanent, false, 'then a failed attempt, retried');
 });

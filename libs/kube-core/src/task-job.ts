@@ -172,6 +172,8 @@ export function taskJob(input: TaskJobInput): Record<string, unknown> {
             {
               name: DRIVER_CONTAINER,
               image: overrides.image ?? defaults.image,
+              // kubectl describe shows why an attempt failed: the driver's last lines.
+              terminationMessagePolicy: 'FallbackToLogsOnError',
               command: [DRIVER_PROGRAM],
               args: driverArgs(ref, defaults.services, defaults.storePath),
               env: [{ name: 'LTH_STORE', value: defaults.storePath }],
@@ -194,7 +196,10 @@ export function taskJob(input: TaskJobInput): Record<string, unknown> {
 /** What the controller reads of a task Job (a structural subset of client-node's V1Job). */
 export interface JobView {
   metadata?: { name?: string; labels?: Record<string, string> };
-  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+  status?: {
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    completionTime?: string | Date;
+  };
 }
 
 export type JobState = 'active' | 'succeeded' | 'failed';
@@ -221,11 +226,22 @@ function taskKeyOfJob(labels: Record<string, string>): string | undefined {
 }
 
 /**
- * The planner's view of a campaign's Jobs: attempts by task key. A Job that completed while the
- * store has no record of its task counts as a failed attempt (the next attempt's driver finds the
- * record if it was only late to appear, and finishes at once).
+ * How long a Job may have completed before its record shows in the store. On NFS or EFS, attribute
+ * caching delays what another node sees by tens of seconds; until then the attempt still counts as
+ * running.
  */
-export function attemptsOfJobs(jobs: readonly JobView[]): Map<string, TaskAttempts> {
+export const STORE_VISIBILITY_GRACE_MS = 120_000;
+
+/**
+ * The planner's view of a campaign's Jobs: attempts by task key. A Job that completed while the
+ * store has no record of its task counts as running for a grace period (the record may be late to
+ * show on a network filesystem), then as a failed attempt (the next attempt's driver finds the
+ * record if it was only late, and finishes at once).
+ */
+export function attemptsOfJobs(
+  jobs: readonly JobView[],
+  clock: { now: number; graceMs: number } = { now: Date.now(), graceMs: STORE_VISIBILITY_GRACE_MS },
+): Map<string, TaskAttempts> {
   const latest = new Map<string, { attempt: number; job: JobView }>();
   for (const job of jobs) {
     const labels = job.metadata?.labels ?? {};
@@ -241,8 +257,12 @@ export function attemptsOfJobs(jobs: readonly JobView[]): Map<string, TaskAttemp
     if (state === 'active') out.set(key, { started: attempt, running: true });
     else if (state === 'failed') out.set(key, { started: attempt, running: false, failure: { message, permanent } });
     else {
-      const late = 'its Job completed but the store has no record of it yet';
-      out.set(key, { started: attempt, running: false, failure: { message: late, permanent: false } });
+      const completed = job.status?.completionTime ? new Date(job.status.completionTime).getTime() : 0;
+      if (clock.now - completed < clock.graceMs) out.set(key, { started: attempt, running: true });
+      else {
+        const late = `its Job completed but the store has shown no record of it for ${clock.graceMs / 1000} s`;
+        out.set(key, { started: attempt, running: false, failure: { message: late, permanent: false } });
+      }
     }
   }
   return out;
