@@ -1,0 +1,196 @@
+/**
+ * `npm run bench:controller [-- --campaigns N --experiments M --rounds R]`: the real controller process
+ * against the in-test API server, with a simulated kubelet that completes each task Job at once by
+ * writing the record the driver would write. One JSON line per measurement:
+ *  - reconcile_seconds_p50 / _p99 (from the controller's histogram);
+ *  - api_writes_per_round: the controller's POST/PUT/PATCH/DELETE requests per finished round;
+ *  - controller_rss_megabytes: the highest resident set seen while the campaigns ran;
+ *  - job_finished_to_next_created_seconds_p50 / _p99: from a Job completing to the next round's Job.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { RoundRecord, PretrainingRecord } from '@lth/driver';
+import { refs } from '@lth/driver';
+import { ArtifactStore } from '@lth/store';
+import { PROGRAMS, argv, freePort } from '../integration/harness';
+import { kubeconfigFor, startFakeApiServer } from '../kube/fake-apiserver';
+
+type JobObject = {
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; uid: string };
+  status?: Record<string, unknown>;
+};
+
+function emit(record: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify({ ...record, node: process.version, at: new Date().toISOString() }) + '\n');
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN;
+};
+
+/** Quantile from a Prometheus histogram's cumulative buckets (the upper bound of its bucket). */
+function histogramQuantile(text: string, name: string, q: number): number {
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} (\\S+)`, 'gm'))].map(
+    (m) => [Number(m[1] === '+Inf' ? Infinity : m[1]), Number(m[2])] as const,
+  );
+  const total = buckets[buckets.length - 1]?.[1] ?? 0;
+  return buckets.find(([, count]) => count >= q * total)?.[0] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      campaigns: { type: 'string', default: '200' },
+      experiments: { type: 'string', default: '50' },
+      rounds: { type: 'string', default: '1' },
+    },
+  });
+  const campaigns = Number(values.campaigns);
+  const experiments = Number(values.experiments);
+  const rounds = Number(values.rounds);
+  const dir = await mkdtemp(join(tmpdir(), 'lth-bench-controller-'));
+  const store = new ArtifactStore(join(dir, 'store'));
+  const api = await startFakeApiServer();
+  const kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(kubeconfig, kubeconfigFor(api.url));
+  const metricsPort = await freePort();
+  const services = { data: 'd:1', pruning: 'p:1', finetune: 'f:1', evaluation: 'e:1' };
+  const controller = spawn(
+    process.execPath,
+    argv(PROGRAMS.controller, [
+      ...['--namespace', 'lth', '--store', store.root, '--parallelism', '50', '--global-limit', '1000'],
+      ...['--identity', 'bench', '--metrics', `127.0.0.1:${metricsPort}`],
+      ...['--job-defaults', JSON.stringify({ services, image: 'lth:bench' })],
+    ]),
+    { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+
+  // The simulated kubelet: each new Job's task finishes at once, with the record the driver writes.
+  const finishedAt = new Map<string, number>(); // experiment/round -> when its Job completed
+  const gaps: number[] = [];
+  let roundsFinished = 0;
+  const seen = new Set<string>();
+  const complete = async (job: JobObject) => {
+    const labels = job.metadata.labels ?? {};
+    const experiment = labels['lth.dev/experiment'];
+    const round = Number(labels['lth.dev/round']);
+    if (experiment) {
+      const previous = finishedAt.get(`${experiment}/${round - 1}`);
+      if (previous !== undefined) gaps.push((performance.now() - previous) / 1000);
+      const record: Partial<RoundRecord> = {
+        experimentId: experiment,
+        round,
+        sparsity: 1 - 0.8 ** round,
+        testAccuracy: 0.9,
+        backend: 'bench',
+      };
+      await store.setRef(refs.round(experiment, round), await store.putJson(record));
+      finishedAt.set(`${experiment}/${round}`, performance.now());
+      roundsFinished++;
+    } else {
+      const record: PretrainingRecord = {
+        pretrainingId: labels['lth.dev/pretraining']!,
+        weightsDigest: '',
+        trainSeconds: 0,
+        testAccuracy: null,
+        backend: 'bench',
+      };
+      await store.setRef(refs.pretraining(record.pretrainingId), await store.putJson(record));
+    }
+    const now = new Date().toISOString();
+    const current = api.get('jobs', 'lth', job.metadata.name) as unknown as JobObject;
+    const conditions = [{ type: 'Complete', status: 'True', reason: 'Completed', message: '' }];
+    const status = { succeeded: 1, startTime: now, completionTime: now, conditions };
+    api.update('jobs', 'lth', {
+      ...current,
+      status,
+      metadata: { ...current.metadata, resourceVersion: undefined },
+    } as never);
+  };
+  const kubelet = setInterval(() => {
+    for (const job of api.list('jobs', 'lth') as unknown as JobObject[]) {
+      if (seen.has(job.metadata.uid)) continue;
+      seen.add(job.metadata.uid);
+      void complete(job);
+    }
+  }, 20);
+
+  const started = performance.now();
+  let rss = 0;
+  const sample = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    rss = Math.max(rss, Number(/^process_resident_memory_bytes(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1] ?? 0));
+    return text;
+  };
+  try {
+    while (!(await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined)))
+      await new Promise((r) => setTimeout(r, 100));
+    for (let c = 0; c < campaigns; c++) {
+      const name = `bench-${c}`;
+      // Distinct seeds: experiments are identified by their settings, so equal ones would be shared.
+      const seeds = Array.from({ length: experiments }, (_, i) => c * experiments + i);
+      const spec = {
+        name,
+        models: ['lenet-300-100'],
+        pretrainings: [{ name: 'p', kind: 'none' }],
+        tasks: ['mnist'],
+        seeds,
+        imp: { rounds },
+      };
+      api.create('campaigns', 'lth', { metadata: { name }, spec } as never);
+    }
+    const total = campaigns * experiments * (rounds + 1);
+    while (roundsFinished < total) {
+      await sample();
+      if (process.env['LTH_BENCH_DEBUG']) {
+        const jobs = api.list('jobs', 'lth').length;
+        const phases = api
+          .list('campaigns', 'lth')
+          .map((c) => (c.status as { phase?: string } | undefined)?.phase ?? '-');
+        process.stderr.write(
+          `rounds ${roundsFinished}/${total}, jobs ${jobs}, phases ${[...new Set(phases)].join(',')}\n`,
+        );
+      }
+      if (performance.now() - started > 30 * 60_000)
+        throw new Error(`only ${roundsFinished}/${total} rounds in 30 min`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const text = await sample();
+    const writes = api.requests.filter(
+      (r) => r.method !== 'GET' && !r.path.includes('/leases/') && !r.path.endsWith('/leases'),
+    ).length;
+    const shape = { campaigns, experiments, rounds: rounds + 1, jobs: total };
+    emit({ bench: 'controller_rounds_per_second', ...shape, value: total / seconds, seconds });
+    emit({
+      bench: 'reconcile_seconds_p50',
+      ...shape,
+      value: histogramQuantile(text, 'lth_reconcile_duration_seconds', 0.5),
+      note: 'bucket upper bound',
+    });
+    emit({
+      bench: 'reconcile_seconds_p99',
+      ...shape,
+      value: histogramQuantile(text, 'lth_reconcile_duration_seconds', 0.99),
+      note: 'bucket upper bound',
+    });
+    emit({ bench: 'api_writes_per_round', ...shape, value: writes / total, goal: 3 });
+    emit({ bench: 'controller_rss_megabytes', ...shape, value: rss / 1e6, goal: 256 });
+    emit({ bench: 'job_finished_to_next_created_seconds_p50', ...shape, value: quantile(gaps, 0.5) });
+    emit({ bench: 'job_finished_to_next_created_seconds_p99', ...shape, value: quantile(gaps, 0.99), goal: 1 });
+  } finally {
+    clearInterval(kubelet);
+    controller.kill('SIGTERM');
+    await new Promise((r) => controller.once('exit', r));
+    await api.close();
+  }
+}
+
+void main().catch((e: Error) => {
+  process.stderr.write(`bench:controller: ${e.message}\n`);
+  process.exit(1);
+});
