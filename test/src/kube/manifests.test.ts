@@ -196,6 +196,17 @@ for (const overlay of ['gpu', 'cpu', 'gpu-monitoring']) {
     const pod = ((finetune['spec'] as Schema)['template'] as Schema)['spec'] as Schema;
     const limits = ((pod['containers'] as Schema[])[0]!['resources'] as Schema)['limits'] as Schema;
     assert.equal(limits['nvidia.com/gpu'], overlay.startsWith('gpu') ? 1 : undefined);
+    // Only the pods that take a GPU run the GPU image.
+    for (const d of objects.filter((o) => o['kind'] === 'Deployment')) {
+      const spec = ((d['spec'] as Schema)['template'] as Schema)['spec'] as Schema;
+      const c = (spec['containers'] as Schema[])[0]!;
+      const gpu = ((c['resources'] as Schema)['limits'] as Schema | undefined)?.['nvidia.com/gpu'] !== undefined;
+      assert.equal(
+        String(c['image']).includes('lth-gpu'),
+        gpu,
+        `${String((d['metadata'] as Schema)['name'])}: ${String(c['image'])}`,
+      );
+    }
     // A full GPU pool must not hang a rollout: the GPU Deployments are replaced, not surged.
     const strategy = ((finetune['spec'] as Schema)['strategy'] as Schema | undefined)?.['type'];
     assert.equal(strategy, overlay.startsWith('gpu') ? 'Recreate' : undefined);
