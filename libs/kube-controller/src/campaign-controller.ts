@@ -62,6 +62,9 @@ export interface CampaignControllerOptions {
 
 const conflict = (e: unknown) => (e as { code?: number }).code === 409;
 
+/** Campaigns reconciled at once. */
+const RECONCILE_WORKERS = 4;
+
 /**
  * The Kubernetes executor of the planner (kubebuilder's shape): informers on Campaigns and on
  * the Jobs it owns only enqueue `namespace/name`; reconcile(key) reads the campaign, the store
@@ -148,7 +151,8 @@ export class CampaignController {
       },
       onStoppedLeading: () => this.o.log.info({ identity: this.o.identity }, 'not the leader'),
     });
-    this.workers = [this.work()];
+    // Distinct campaigns reconcile side by side; the queue never hands out one key twice at once.
+    this.workers = Array.from({ length: RECONCILE_WORKERS }, () => this.work());
   }
 
   private async work(): Promise<void> {
@@ -226,7 +230,7 @@ export class CampaignController {
       await this.deleteJob(campaign, job, 'the spec no longer asks for its task');
     }
     const ref = { name, namespace, uid };
-    for (const start of plan.start) await this.createJob(campaign, ref, start, spec.cluster);
+    await Promise.all(plan.start.map((start) => this.createJob(campaign, ref, start, spec.cluster)));
     const status = campaignStatus({
       previous: campaign.status,
       generation,

@@ -82,6 +82,8 @@ export interface FakeApiServer {
   noopUpdates: string[];
   /** What each Role-bound token was allowed to do, as `group/resource:verb` (group '' for core). */
   used: Map<string, Set<string>>;
+  /** In-process watch (for a simulated kubelet): every change to a resource, as it is stored. */
+  onChange(plural: string, listener: (type: 'ADDED' | 'MODIFIED' | 'DELETED', object: Obj) => void): void;
   close(): Promise<void>;
 }
 
@@ -163,9 +165,11 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   const key = (plural: string, ns: string | undefined, name: string) => `${plural}/${ns ?? ''}/${name}`;
   const clone = <T>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
 
+  const listeners: { plural: string; listener: (type: WatchEvent['type'], object: Obj) => void }[] = [];
   const notify = (type: WatchEvent['type'], plural: string, object: Obj) => {
     const event: WatchEvent = { type, object: clone(object), rv: Number(object.metadata.resourceVersion), plural };
     history.push(event);
+    for (const l of listeners) if (l.plural === plural) l.listener(type, event.object);
     for (const w of watchers) {
       if (w.plural !== plural) continue;
       if (w.namespace && w.namespace !== object.metadata.namespace) continue;
@@ -174,7 +178,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     }
   };
 
-  const api: Omit<FakeApiServer, 'url' | 'close' | 'requests' | 'noopUpdates' | 'used'> = {
+  const api: Omit<FakeApiServer, 'url' | 'close' | 'requests' | 'noopUpdates' | 'used' | 'onChange'> = {
     list: (plural, namespace) =>
       [...store.entries()].filter(([k]) => k.startsWith(`${plural}/${namespace ?? ''}`)).map(([, v]) => clone(v)),
     get: (plural, namespace, name) => {
@@ -385,6 +389,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     requests,
     noopUpdates,
     used,
+    onChange: (plural, listener) => void listeners.push({ plural, listener }),
     close: () =>
       new Promise((resolve) => {
         for (const w of watchers) w.res.end();
