@@ -35,3 +35,12 @@ test('failed keys come back after a growing delay; forget resets it', async () =
   q.done('ns/x');
   q.close();
 });
+
+test('several workers wait at once: each key wakes one, and close wakes them all', async () => {
+  const q = new WorkQueue();
+  const workers = [q.next(), q.next(), q.next()];
+  q.add('ns/a');
+  assert.equal(await workers[0], 'ns/a');
+  q.close();
+  assert.deepEqual(await Promise.all(workers.slice(1)), [undefined, undefined]);
+});

@@ -10,7 +10,8 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private waiter: (() => void) | undefined;
+  /** Workers waiting for a key: one is woken per key added, all at close. */
+  private readonly waiters: (() => void)[] = [];
   private closed = false;
 
   get depth(): number {
@@ -26,7 +27,7 @@ export class WorkQueue {
     if (this.queued.has(key)) return;
     this.queued.add(key);
     this.queue.push(key);
-    this.waiter?.();
+    this.waiters.shift()?.();
   }
 
   addAfter(key: string, ms: number): void {
@@ -51,8 +52,7 @@ export class WorkQueue {
   async next(): Promise<string | undefined> {
     while (this.queue.length === 0) {
       if (this.closed) return undefined;
-      await new Promise<void>((resolve) => (this.waiter = resolve));
-      this.waiter = undefined;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     const key = this.queue.shift()!;
     this.queued.delete(key);
@@ -68,6 +68,6 @@ export class WorkQueue {
   close(): void {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
-    this.waiter?.();
+    for (const wake of this.waiters.splice(0)) wake();
   }
 }
