@@ -10,6 +10,17 @@ const ioBuiltins = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'http2'
   (m) => [m, `node:${m}`],
 );
 
+// What apps and cross-project tests may import: every library, no app.
+const everyLibrary = [
+  'type:pure',
+  'type:adapter',
+  'type:tensor',
+  'type:service',
+  'type:driver',
+  'type:local',
+  'type:kube',
+];
+
 export default [
   { ignores: ['**/dist/**', '**/node_modules/**', '**/src/gen/**'] },
   ...tseslint.configs.recommended,
@@ -66,27 +77,11 @@ export default [
             // Apps wire libraries; nothing imports an app.
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: [
-                'type:pure',
-                'type:adapter',
-                'type:tensor',
-                'type:service',
-                'type:driver',
-                'type:local',
-                'type:kube',
-              ],
+              onlyDependOnLibsWithTags: everyLibrary,
             },
             {
               sourceTag: 'type:test',
-              onlyDependOnLibsWithTags: [
-                'type:pure',
-                'type:adapter',
-                'type:tensor',
-                'type:service',
-                'type:driver',
-                'type:local',
-                'type:kube',
-              ],
+              onlyDependOnLibsWithTags: everyLibrary,
             },
           ],
         },

@@ -116,32 +116,13 @@ export function startFakeKubelet(
         (r) => r.action === 'FailJob' && r.onExitCodes?.values.includes(code ?? -1),
       );
       const lastLine = stderr.trim().split('\n').pop() ?? '';
+      const failWith = (reason: string, message: string) =>
+        setJobStatus(now, { active: 0, failed, conditions: [{ type: 'Failed', status: 'True', reason, message }] });
       if (failJob)
-        return setJobStatus(now, {
-          active: 0,
-          failed,
-          conditions: [
-            {
-              type: 'Failed',
-              status: 'True',
-              reason: 'PodFailurePolicy',
-              message: `container ${container.name} exited with code ${code}: ${lastLine}`,
-            },
-          ],
-        });
-      if (failed > (job.spec.backoffLimit ?? 6))
-        return setJobStatus(now, {
-          active: 0,
-          failed,
-          conditions: [
-            {
-              type: 'Failed',
-              status: 'True',
-              reason: 'BackoffLimitExceeded',
-              message: 'Job has reached the specified backoff limit',
-            },
-          ],
-        });
+        return failWith('PodFailurePolicy', `container ${container.name} exited with code ${code}: ${lastLine}`);
+      if (failed > (job.spec.backoffLimit ?? 6)) {
+        return failWith('BackoffLimitExceeded', 'Job has reached the specified backoff limit');
+      }
       setJobStatus(now, { active: 0, failed });
     });
   };
