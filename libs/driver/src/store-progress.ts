@@ -25,21 +25,6 @@ export async function finishedRounds(
   return out;
 }
 
-/** What the store has finished: the planner's input, with every finished round. */
-export async function readStoreProgress(
-  store: ArtifactStore,
-  experiments: readonly Experiment[],
-  lastRound: number,
-): Promise<{ progress: StoreProgress; rounds: Map<string, RoundRecord[]> }> {
-  const pretrainingsDone = new Set<string>();
-  for (const p of pretrainingsOf(experiments))
-    if (await store.getRef(refs.pretraining(p.id))) pretrainingsDone.add(p.id);
-  const rounds = new Map<string, RoundRecord[]>();
-  for (const e of experiments) rounds.set(e.id, await finishedRounds(store, e, lastRound));
-  const roundsDone = new Map([...rounds].map(([id, r]) => [id, r.length]));
-  return { progress: { pretrainingsDone, roundsDone }, rounds };
-}
-
 /**
  * What an executor has already seen of the store. A finished record never changes, so each is read
  * (and its digest verified) once; a pass only asks for the next round of each experiment. Holds the

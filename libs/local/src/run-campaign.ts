@@ -15,7 +15,7 @@ import {
 } from '@lth/core';
 import {
   collectResults,
-  readStoreProgress,
+  finishedRounds,
   refs,
   StoreProgressCache,
   type DriverEvent,
@@ -76,10 +76,10 @@ async function reportFinished(
         skipped: true,
       });
   }
-  const { rounds } = await readStoreProgress(store, experiments, lastRound(spec));
   for (const experiment of experiments) {
-    for (const record of rounds.get(experiment.id) ?? [])
+    for (const record of await finishedRounds(store, experiment, lastRound(spec))) {
       emit({ type: 'round-finished', experiment, record, skipped: true });
+    }
   }
 }
 
