@@ -10,6 +10,7 @@ import {
 } from '@lth/core';
 import {
   ChildProcessExecutor,
+  LocalCampaignView,
   observeCampaign,
   runCampaign,
   startLocalServices,
@@ -82,13 +83,13 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   }
 
   let metricsServer: MetricsServer | undefined;
-  const metrics = flags.metricsPort !== undefined ? new CampaignMetrics() : undefined;
+  const campaignView = new LocalCampaignView(experiments);
+  const metrics =
+    flags.metricsPort !== undefined ? new CampaignMetrics({ campaigns: () => [campaignView] }) : undefined;
   const observers: ((e: CampaignEvent) => void)[] = [];
   if (metrics) {
     metricsServer = await startMetricsServer(metrics.registry, `127.0.0.1:${Number(flags.metricsPort)}`);
-    metrics.setCampaignPhase(spec.name, 'Running');
-    for (const e of experiments) metrics.setExperimentState(spec.name, e, 'Pending');
-    observers.push(observeCampaign(metrics, spec.name, lastRound(spec)));
+    observers.push(observeCampaign(metrics, campaignView, lastRound(spec)));
     log(`campaign metrics: http://${metricsServer.address}/metrics`);
   }
 
@@ -121,7 +122,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     log(formatResults(results));
     log(`\nwrote ${join(outDir, 'results.json')} and results.csv`);
     for (const f of outcome.failed) process.stderr.write(`experiment ${f.experiment.id} failed: ${f.error}\n`);
-    metrics?.setCampaignPhase(spec.name, outcome.failed.length > 0 ? 'Failed' : 'Succeeded');
+    campaignView.phase = outcome.failed.length > 0 ? 'Failed' : 'Succeeded';
     const linger = Number(flags.metricsLinger ?? 0);
     if (linger > 0 && !stop.signal.aborted) {
       log(`keeping metrics up for ${linger} s`);

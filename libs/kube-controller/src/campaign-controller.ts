@@ -92,7 +92,16 @@ export class CampaignController {
     this.custom = o.kubeConfig.makeApiClient(k8s().CustomObjectsApi);
     this.batch = o.kubeConfig.makeApiClient(k8s().BatchV1Api);
     this.core = o.kubeConfig.makeApiClient(k8s().CoreV1Api);
-    this.metrics = new CampaignMetrics({ queueDepth: () => this.queue.depth, leader: () => this.leading });
+    this.metrics = new CampaignMetrics({
+      // Read from the informer cache at scrape time: a deleted campaign is gone from it, and a
+      // controller that does not hold the Lease answers for no campaign.
+      campaigns: () =>
+        this.leading && this.campaigns
+          ? this.campaigns.list().map((c) => c.status ?? { phase: 'Pending', experiments: [] })
+          : [],
+      queueDepth: () => this.queue.depth,
+      leader: () => this.leading,
+    });
   }
 
   get leading(): boolean {
@@ -128,7 +137,10 @@ export class CampaignController {
     this.campaigns.on('update', enqueueCampaign);
     this.jobs.on('add', enqueueOwner);
     this.jobs.on('update', enqueueOwner);
-    this.jobs.on('delete', enqueueOwner);
+    this.jobs.on('delete', (j) => {
+      enqueueOwner(j);
+      this.countedJobs.delete(j.metadata?.uid ?? '');
+    });
     for (const inf of [this.campaigns, this.jobs] as K8s.Informer<K8s.KubernetesObject>[]) {
       inf.on('error', (err: unknown) => {
         if (this.stopping) return;
@@ -188,7 +200,6 @@ export class CampaignController {
     } catch (e) {
       if (!(e instanceof CampaignSpecError)) throw e;
       const status = invalidStatus(campaign.status, generation, e.issues, now);
-      this.metrics.setCampaignPhase(name, status.phase);
       // Write first: an Event goes out only when the status changed, so it is not repeated.
       if (await this.writeStatus(campaign, status)) {
         await this.event(
@@ -225,7 +236,7 @@ export class CampaignController {
       parallelism: spec.parallelism || this.o.defaultParallelism,
       globalFree: this.o.globalLimit - activeEverywhere,
     });
-    this.countFinishedJobs(name, owned, spec.attempts);
+    this.countFinishedJobs(owned, spec.attempts);
     for (const job of obsoleteJobs(owned, experiments, last)) {
       await this.deleteJob(campaign, job, 'the spec no longer asks for its task');
     }
@@ -241,11 +252,6 @@ export class CampaignController {
       retry: retry ?? campaign.status?.retry,
       now,
     });
-    this.metrics.setCampaignPhase(name, status.phase);
-    for (const e of plan.experiments) {
-      this.metrics.setExperimentState(name, e.experiment, e.state);
-      for (const r of rounds.get(e.experiment.id) ?? []) this.metrics.recordRound(name, e.experiment, r);
-    }
     if (await this.writeStatus(campaign, status)) await this.announce(campaign, campaign.status, status);
     if (status.phase === 'Pending' || status.phase === 'Running') this.queue.addAfter(key, this.o.requeueMs ?? 5000);
   }
@@ -270,7 +276,7 @@ export class CampaignController {
     try {
       await this.batch.createNamespacedJob({ namespace: ref.namespace, body });
       this.metrics.jobsCreated.inc();
-      this.metrics.roundsStarted.inc({ campaign: ref.name });
+      this.metrics.roundsStarted.inc();
       const what = `${describeTask(task)}, attempt ${attempt}`;
       await this.event(campaign, 'Normal', EVENT_REASON.RoundStarted, `${what}: Job ${body.metadata!.name}`);
     } catch (e) {
@@ -290,7 +296,7 @@ export class CampaignController {
   }
 
   /** Failed attempts and task durations, from each finished Job once. */
-  private countFinishedJobs(campaign: string, jobs: readonly K8s.V1Job[], maxAttempts: number): void {
+  private countFinishedJobs(jobs: readonly K8s.V1Job[], maxAttempts: number): void {
     for (const job of jobs) {
       const uid = job.metadata?.uid;
       const { state, permanent } = jobState(job);
@@ -298,16 +304,13 @@ export class CampaignController {
       this.countedJobs.add(uid);
       const { startTime, completionTime } = job.status ?? {};
       if (startTime && completionTime) {
-        this.metrics.roundDuration.observe(
-          { campaign },
-          (new Date(completionTime).getTime() - new Date(startTime).getTime()) / 1000,
-        );
+        this.metrics.roundDuration.observe((new Date(completionTime).getTime() - new Date(startTime).getTime()) / 1000);
       }
       if (state === 'failed') {
-        this.metrics.roundsFailed.inc({ campaign });
+        this.metrics.roundsFailed.inc();
         const attempt = Number(job.metadata?.labels?.[LABELS.attempt] ?? 1);
         if (mayRetry({ started: attempt, running: false, failure: { message: '', permanent } }, maxAttempts)) {
-          this.metrics.roundsRetried.inc({ campaign });
+          this.metrics.roundsRetried.inc();
         }
       }
     }
@@ -319,12 +322,11 @@ export class CampaignController {
     before: CampaignStatus | undefined,
     after: CampaignStatus,
   ): Promise<void> {
-    const name = campaign.metadata!.name!;
     const prev = new Map((before?.experiments ?? []).map((e) => [e.id, e]));
     for (const e of after.experiments) {
       const p = prev.get(e.id);
       if (e.roundsDone > (p?.roundsDone ?? 0)) {
-        if (p) this.metrics.roundsSucceeded.inc({ campaign: name }, e.roundsDone - p.roundsDone);
+        if (p) this.metrics.roundsSucceeded.inc(e.roundsDone - p.roundsDone);
         const accuracy = e.testAccuracy?.toFixed(4) ?? '-';
         const sparsity = `${(e.sparsity * 100).toFixed(2)}%`;
         const rounds = `${e.roundsDone}/${e.rounds} rounds`;

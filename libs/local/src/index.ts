@@ -4,4 +4,4 @@ export { type Executor, PermanentTaskError } from './executor';
 export { ChildProcessExecutor } from './child-process-executor';
 export { startLocalServices, type LocalServices, type LocalServicesOptions } from './local-services';
 export type { Program, Programs } from './program';
-export { observeCampaign } from './campaign-metrics-observer';
+export { LocalCampaignView, observeCampaign } from './campaign-metrics-observer';

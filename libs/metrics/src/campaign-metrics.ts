@@ -1,33 +1,36 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import {
-  denseAccuracyOf,
-  meanOverReplicates,
-  winningSparsity,
-  type Experiment,
-  type ExperimentState,
-  type ScoredRound,
-} from '@lth/core';
 import { LONG_BUCKETS, RPC_BUCKETS } from './buckets';
 import { processMetrics } from './process-metrics';
 
-type Group = { campaign: string; pretraining: string; task: string };
-
 const CAMPAIGN_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Invalid'] as const;
+const EXPERIMENT_STATES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
+
+/**
+ * What the campaign gauges read at scrape time: a campaign's phase and its experiments (the
+ * controller's view is a Campaign's status in the informer cache; `lth run` keeps its own).
+ */
+export interface CampaignView {
+  phase: string;
+  experiments: readonly { state: string; winningSparsity: number | null }[];
+}
+
+export interface CampaignMetricsSources {
+  /** The campaigns this runner answers for now: none on a controller that is not the leader. */
+  campaigns?: () => Iterable<CampaignView>;
+  queueDepth?: () => number;
+  leader?: () => boolean;
+}
 
 /**
  * Every metric of a campaign runner, in one place, for both executors (`lth run` and the
- * Kubernetes controller). Labels: campaign, pretraining, task, round (the ladder is short),
- * phase, state; never an experiment id or a seed: the replicates of a (campaign, pre-training,
- * task) are averaged round by round, and the science (dense accuracy, winning sparsity) comes
- * from the core's one definition.
+ * Kubernetes controller). Labels come from fixed sets only (phase, state): a campaign's name, its
+ * pre-trainings, tasks and rounds are the user's words and would make one series per value
+ * forever. Gauges are computed in collect() from the runner's current view, so a deleted campaign
+ * disappears with it. The science itself (accuracy against sparsity, winning tickets) is read
+ * per campaign with `lth status` and `lth results`.
  */
 export class CampaignMetrics {
   readonly registry = new Registry();
-  private readonly phases = new Map<string, string>();
-  private readonly experiments = new Map<
-    string,
-    Group & { state: ExperimentState; rounds: Map<number, ScoredRound> }
-  >();
   readonly roundsStarted: Counter;
   readonly roundsSucceeded: Counter;
   readonly roundsFailed: Counter;
@@ -38,50 +41,30 @@ export class CampaignMetrics {
   readonly reconcileDuration: Histogram;
   readonly jobsCreated: Counter;
 
-  constructor(sources: { queueDepth?: () => number; leader?: () => boolean } = {}) {
+  constructor(sources: CampaignMetricsSources = {}) {
     const r = this.registry;
     r.setDefaultLabels({ service: 'controller' });
     processMetrics(r);
-    const byCampaign = { labelNames: ['campaign'], registers: [r] };
-    this.roundsStarted = new Counter({
-      name: 'lth_rounds_started_total',
-      help: 'Task attempts started (IMP rounds and pre-trainings).',
-      ...byCampaign,
-    });
-    this.roundsSucceeded = new Counter({
-      name: 'lth_rounds_succeeded_total',
-      help: 'IMP rounds finished.',
-      ...byCampaign,
-    });
-    this.roundsFailed = new Counter({
-      name: 'lth_rounds_failed_total',
-      help: 'Task attempts that failed.',
-      ...byCampaign,
-    });
-    this.roundsRetried = new Counter({
-      name: 'lth_rounds_retried_total',
-      help: 'Failed task attempts that get another attempt.',
-      ...byCampaign,
-    });
+    const counter = (name: string, help: string) => new Counter({ name, help, registers: [r] });
+    this.roundsStarted = counter('lth_rounds_started_total', 'Task attempts started (IMP rounds and pre-trainings).');
+    this.roundsSucceeded = counter('lth_rounds_succeeded_total', 'IMP rounds finished.');
+    this.roundsFailed = counter('lth_rounds_failed_total', 'Task attempts that failed.');
+    this.roundsRetried = counter('lth_rounds_retried_total', 'Failed task attempts that get another attempt.');
     this.roundDuration = new Histogram({
       name: 'lth_round_duration_seconds',
       help: 'Wall time of a task attempt.',
       buckets: LONG_BUCKETS,
-      ...byCampaign,
-    });
-    this.reconciles = new Counter({ name: 'lth_reconcile_total', help: 'Reconciles of a campaign.', registers: [r] });
-    this.reconcileErrors = new Counter({
-      name: 'lth_reconcile_errors_total',
-      help: 'Reconciles that failed (retried with backoff).',
       registers: [r],
     });
+    this.reconciles = counter('lth_reconcile_total', 'Reconciles of a campaign.');
+    this.reconcileErrors = counter('lth_reconcile_errors_total', 'Reconciles that failed (retried with backoff).');
     this.reconcileDuration = new Histogram({
       name: 'lth_reconcile_duration_seconds',
       help: 'Time of one reconcile.',
       buckets: RPC_BUCKETS,
       registers: [r],
     });
-    this.jobsCreated = new Counter({ name: 'lth_jobs_created_total', help: 'Task Jobs created.', registers: [r] });
+    this.jobsCreated = counter('lth_jobs_created_total', 'Task Jobs created.');
     new Gauge({
       name: 'lth_workqueue_depth',
       help: 'Campaign keys waiting to be reconciled.',
@@ -98,121 +81,39 @@ export class CampaignMetrics {
         this.set(sources.leader ? Number(sources.leader()) : 1);
       },
     });
-    // The collect() callbacks run with `this` bound to their gauge: they read these maps.
-    const { phases, experiments } = this;
-    new Gauge({
-      name: 'lth_campaigns',
-      help: 'Campaigns by phase.',
-      labelNames: ['phase'],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const phase of CAMPAIGN_PHASES)
-          this.set({ phase }, [...phases.values()].filter((p) => p === phase).length);
-      },
-    });
-    new Gauge({
-      name: 'lth_experiments',
-      help: 'Experiments by campaign and state.',
-      labelNames: ['campaign', 'state'],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const { campaign, state } of experiments.values()) this.inc({ campaign, state });
-      },
-    });
-    const groups = () => {
-      const out = new Map<string, { labels: Group; replicates: ScoredRound[][] }>();
-      for (const e of experiments.values()) {
-        const key = `${e.campaign}\u0000${e.pretraining}\u0000${e.task}`;
-        const group = out.get(key) ?? {
-          labels: { campaign: e.campaign, pretraining: e.pretraining, task: e.task },
-          replicates: [],
-        };
-        group.replicates.push([...e.rounds.values()].sort((a, b) => a.round - b.round));
-        out.set(key, group);
-      }
-      return [...out.values()];
-    };
-    const perGroup = (name: string, help: string, pick: (replicates: ScoredRound[][]) => number | null) =>
+    const campaigns = () => [...(sources.campaigns?.() ?? [])];
+    const experiments = () => campaigns().flatMap((c) => c.experiments);
+    // A known label value with no campaign or experiment reads 0, not absent: a panel or an
+    // alert on `state="Failed"` then has a series to compare against.
+    const countBy = (
+      name: string,
+      help: string,
+      label: { name: string; values: readonly string[] },
+      of: () => string[],
+    ) =>
       new Gauge({
         name,
         help,
-        labelNames: ['campaign', 'pretraining', 'task'],
+        labelNames: [label.name],
         registers: [r],
         collect() {
-          this.reset();
-          for (const g of groups()) {
-            const v = pick(g.replicates);
-            if (v !== null) this.set(g.labels, v);
-          }
+          const seen = of();
+          for (const v of label.values) this.set({ [label.name]: v }, seen.filter((x) => x === v).length);
         },
       });
-    const latest = (pick: (r: ScoredRound) => number) => (replicates: ScoredRound[][]) => {
-      const last = replicates
-        .map((rounds) => rounds[rounds.length - 1])
-        .filter((x): x is ScoredRound => x !== undefined);
-      return last.length ? last.reduce((s, x) => s + pick(x), 0) / last.length : null;
-    };
-    perGroup(
-      'lth_current_sparsity_ratio',
-      'Sparsity of the latest finished round (mean over replicates).',
-      latest((x) => x.sparsity),
+    countBy('lth_campaigns', 'Campaigns by phase.', { name: 'phase', values: CAMPAIGN_PHASES }, () =>
+      campaigns().map((c) => c.phase),
     );
-    perGroup(
-      'lth_latest_test_accuracy_ratio',
-      'Test accuracy of the latest finished round (mean over replicates).',
-      latest((x) => x.testAccuracy),
-    );
-    perGroup(
-      'lth_dense_test_accuracy_ratio',
-      'Test accuracy of the dense model, round 0 (mean over replicates).',
-      (reps) => denseAccuracyOf(meanOverReplicates(reps)),
-    );
-    perGroup(
-      'lth_winning_sparsity_ratio',
-      'Sparsity of the sparsest matching subnetwork so far, on the mean over replicates; absent while there is none.',
-      (reps) => winningSparsity(meanOverReplicates(reps)),
+    countBy('lth_experiments', 'Experiments by state.', { name: 'state', values: EXPERIMENT_STATES }, () =>
+      experiments().map((e) => e.state),
     );
     new Gauge({
-      name: 'lth_round_test_accuracy_ratio',
-      help: 'Test accuracy by round (mean over replicates): accuracy against sparsity.',
-      labelNames: ['campaign', 'pretraining', 'task', 'round'],
+      name: 'lth_experiments_matching',
+      help: 'Experiments with a matching pruned round so far (a winning ticket).',
       registers: [r],
       collect() {
-        this.reset();
-        for (const g of groups()) {
-          for (const x of meanOverReplicates(g.replicates))
-            this.set({ ...g.labels, round: String(x.round) }, x.testAccuracy);
-        }
+        this.set(experiments().filter((e) => e.winningSparsity !== null).length);
       },
-    });
-  }
-
-  setCampaignPhase(campaign: string, phase: string): void {
-    this.phases.set(campaign, phase);
-  }
-
-  private entry(campaign: string, experiment: Experiment) {
-    const s = experiment.settings;
-    let e = this.experiments.get(experiment.id);
-    if (!e) {
-      e = { campaign, pretraining: s.pretraining.name, task: s.task, state: 'Pending', rounds: new Map() };
-      this.experiments.set(experiment.id, e);
-    }
-    return e;
-  }
-
-  setExperimentState(campaign: string, experiment: Experiment, state: ExperimentState): void {
-    this.entry(campaign, experiment).state = state;
-  }
-
-  /** A finished round's numbers (from a local event or from the store, in a cluster). */
-  recordRound(campaign: string, experiment: Experiment, round: ScoredRound): void {
-    this.entry(campaign, experiment).rounds.set(round.round, {
-      round: round.round,
-      sparsity: round.sparsity,
-      testAccuracy: round.testAccuracy,
     });
   }
 }

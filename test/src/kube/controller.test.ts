@@ -142,10 +142,12 @@ async function submit(name: string, yaml: string): Promise<void> {
 
 const statusOf = (name: string) => api.get('campaigns', 'lth', name)?.status as CampaignStatus | undefined;
 
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 180_000): Promise<T> {
+type Check<T> = () => T | undefined | false | Promise<T | undefined | false>;
+
+async function waitFor<T>(what: string, check: Check<T>, timeoutMs = 180_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const v = check();
+    const v = await check();
     if (v) return v;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -312,6 +314,15 @@ async function metric(port: number, name: string): Promise<number | undefined> {
   return line === undefined ? undefined : Number(line.split(' ').pop());
 }
 
+/** The sum of a metric's series whose labels include `having` (e.g. `phase="Succeeded"`). */
+async function metricSum(port: number, name: string, having = ''): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && l.includes(having))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
 test('a changed spec deletes the running Jobs of the experiments it dropped, and the rest finishes', async () => {
   const controller = startController('solo');
   try {
@@ -361,13 +372,20 @@ test('with two controller replicas only the Lease holder creates Jobs', async ()
     assert.ok((await metric(leaderPort, 'lth_jobs_created_total'))! >= 3);
     assert.equal(await metric(followerPort, 'lth_jobs_created_total'), 0);
     assert.ok((await metric(leaderPort, 'lth_reconcile_total'))! > 0);
+    // Campaign gauges come from the leader only, so a sum over replicas counts each campaign once.
+    const campaigns = api.list('campaigns', 'lth').length;
+    assert.equal(await metricSum(leaderPort, 'lth_campaigns'), campaigns);
+    assert.ok((await metricSum(leaderPort, 'lth_experiments', 'state="Succeeded"')) >= 1);
+    assert.equal(await metricSum(followerPort, 'lth_campaigns'), 0);
+    assert.equal(await metricSum(followerPort, 'lth_experiments'), 0);
   } finally {
     await Promise.all([stopController(a), stopController(b)]);
   }
 });
 
 test('a custom resource past the schema is refused by the controller, a condition naming the field', async () => {
-  const controller = startController('solo');
+  const port = await freePort();
+  const controller = startController('solo', port);
   try {
     api.create('campaigns', 'lth', {
       metadata: { name: 'echo' },
@@ -390,8 +408,15 @@ test('a custom resource past the schema is refused by the controller, a conditio
     const alphaJobs = () =>
       api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'alpha').length;
     assert.ok(alphaJobs() > 0);
+    assert.equal(await metricSum(port, 'lth_campaigns', 'phase="Invalid"'), 1);
+    const succeeded = await metricSum(port, 'lth_campaigns', 'phase="Succeeded"');
     api.remove('campaigns', 'lth', 'alpha');
     assert.equal(alphaJobs(), 0);
+    // A deleted campaign leaves the gauges with the next scrape after its watch event.
+    await waitFor(
+      'alpha to leave the gauges',
+      async () => (await metricSum(port, 'lth_campaigns', 'phase="Succeeded"')) === succeeded - 1,
+    );
   } finally {
     await stopController(controller);
   }

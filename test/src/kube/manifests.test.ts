@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { parseCampaign, validateCampaign } from '@lth/core';
 import { campaignCrd } from '@lth/kube-core';
+import { tempDir } from '../integration/harness';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -132,8 +133,8 @@ test('the sample custom resource holds a valid campaign', async () => {
   assert.deepEqual(validateCampaign(cr['spec']), fromFile);
 });
 
-function render(overlay: string): Schema[] {
-  const out = execFileSync('kubectl', ['kustomize', join(ROOT, 'k8s/overlays', overlay)], { encoding: 'utf8' });
+function render(overlay: string, k8sDir = join(ROOT, 'k8s')): Schema[] {
+  const out = execFileSync('kubectl', ['kustomize', join(k8sDir, 'overlays', overlay)], { encoding: 'utf8' });
   return parseAllDocuments(out).map((d) => d.toJS() as Schema);
 }
 
@@ -238,6 +239,32 @@ for (const overlay of ['gpu', 'cpu', 'gpu-monitoring']) {
     }
   });
 }
+
+test("the metrics ports open to Prometheus's namespace, set in one place of the monitoring component", async () => {
+  const metricsSources = (objects: Schema[]) =>
+    objects
+      .filter((o) => o['kind'] === 'NetworkPolicy')
+      .flatMap((o) => ((o['spec'] as Schema)['ingress'] as { from: Schema[]; ports: { port: string }[] }[]) ?? [])
+      .filter((rule) => rule.ports.some((p) => p.port === 'metrics'))
+      .map((rule) => JSON.stringify(rule.from));
+  const byName = (ns: string) =>
+    JSON.stringify([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }]);
+  const rendered = render('gpu-monitoring');
+  assert.deepEqual(metricsSources(rendered), [byName('monitoring'), byName('monitoring')]);
+  assert.ok(
+    !rendered.some((o) => (o['metadata'] as Schema)['name'] === 'lth-monitoring-settings'),
+    'settings are local',
+  );
+  // A copy of k8s/ with another namespace in settings.yaml: both policies follow it.
+  const copy = join(await tempDir('k8s-copy'), 'k8s');
+  cpSync(join(ROOT, 'k8s'), copy, { recursive: true });
+  const settings = join(copy, 'monitoring/settings.yaml');
+  writeFileSync(
+    settings,
+    readFileSync(settings, 'utf8').replace('prometheusNamespace: monitoring', 'prometheusNamespace: observability'),
+  );
+  assert.deepEqual(metricsSources(render('gpu-monitoring', copy)), [byName('observability'), byName('observability')]);
+});
 
 test('RBAC is namespaced; only the controller account has a Role (its verbs are checked in controller.test)', () => {
   const objects = render('cpu');
