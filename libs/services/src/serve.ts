@@ -38,6 +38,11 @@ export interface ServeOptions {
   /** Extra datasets from IDX directories: name=dir. */
   idx?: string[];
   backend?: string;
+  /**
+   * This process was given a GPU (the gpu overlay sets LTH_EXPECT_GPU): computing on the CPU
+   * instead is logged as an error at start-up and exported as lth_gpu_missing.
+   */
+  expectGpu?: boolean;
   maxConcurrent?: number;
   /** Trainings that may wait for a slot; more are refused with RESOURCE_EXHAUSTED. */
   maxQueued?: number;
@@ -66,11 +71,13 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
   if (needsData && !options.dataAddress)
     throw new InvalidArgumentError(`the ${kind} service needs --data ADDRESS (the data service)`);
   let backend = 'none';
+  let gpuMissing = false;
   const dataStats: DataServiceStats = { bytesStreamed: 0 };
   const fineTuneStats: FineTuneStats = { steps: 0, images: 0, imagesPerSecond: 0 };
   const metrics = createServiceMetrics({
     service: kind,
     backend: () => backend,
+    gpuMissing: () => gpuMissing,
     store: store.counters,
     data: kind === 'data' ? dataStats : undefined,
     finetune: kind === 'finetune' ? fineTuneStats : undefined,
@@ -109,7 +116,16 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
   if (needsBackend) {
     const report = await initBackend(parseBackendChoice(options.backend ?? process.env['LTH_BACKEND']));
     backend = report.backend;
-    log.info({ backend, skipped: report.skipped }, `TF.js backend: ${backend}`);
+    log.info({ backend, device: report.device, skipped: report.skipped }, `TF.js backend: ${backend}`);
+    gpuMissing = (options.expectGpu ?? false) && report.device !== 'gpu';
+    if (gpuMissing) {
+      const tried = report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
+      log.error(
+        { backend, device: report.device, skipped: report.skipped },
+        `GPU MISSING: this pod was given a GPU but computes on the CPU with ${backend}` +
+          `${tried ? ` (${tried})` : ''}; check the node's NVIDIA driver and the image's CUDA libraries`,
+      );
+    }
   }
   if (registry) {
     for (const name of options.preload ?? registry.names()) {

@@ -31,7 +31,11 @@ function serviceProgram(kind: ServiceKind): Command {
   if (kind === 'finetune' || kind === 'evaluation') {
     program
       .requiredOption('--data <address>', 'the data service')
-      .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $LTH_BACKEND or auto)');
+      .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $LTH_BACKEND or auto)')
+      .option(
+        '--expect-gpu',
+        'this process was given a GPU: computing on the CPU is an error (default: $LTH_EXPECT_GPU)',
+      );
   }
   if (kind === 'finetune') {
     program
@@ -73,6 +77,7 @@ export function serviceMain(kind: ServiceKind, argv = process.argv): void {
     preload: (flags['preload'] as string | undefined)?.split(',').filter(Boolean),
     idx: flags['idx'],
     backend: flags['backend'],
+    expectGpu: flags['expectGpu'] ?? ['1', 'true'].includes(process.env['LTH_EXPECT_GPU'] ?? ''),
     maxConcurrent: flags['maxConcurrent'],
     maxQueued: flags['maxQueued'],
     metricsListen: flags['metrics'],

@@ -27,6 +27,8 @@ export interface ServiceMetrics {
 export interface ServiceMetricSources {
   service: string;
   backend: () => string;
+  /** Given a GPU, computing on the CPU (false for services that do not expect one). */
+  gpuMissing?: () => boolean;
   store: StoreCounters;
   data?: DataServiceStats;
   finetune?: FineTuneStats;
@@ -77,6 +79,14 @@ export function createServiceMetrics(src: ServiceMetricSources): ServiceMetrics 
     collect() {
       this.reset();
       this.set({ backend: src.backend() }, 1);
+    },
+  });
+  new Gauge({
+    name: 'lth_gpu_missing',
+    help: '1 when this pod was given a GPU (LTH_EXPECT_GPU) but TensorFlow computes on the CPU.',
+    registers: [registry],
+    collect() {
+      this.set(Number(src.gpuMissing?.() ?? false));
     },
   });
   syncedCounter(

@@ -13,6 +13,11 @@ export type BackendChoice = BackendName | 'auto';
 
 export interface BackendReport {
   backend: BackendName;
+  /**
+   * Where the ops run. tfjs-node-gpu falls back to the CPU, with only a TensorFlow log line, when
+   * CUDA or the device is missing; its backend knows which (`isUsingGpuDevice`).
+   */
+  device: 'gpu' | 'cpu';
   /** Backends tried before this one, and why each did not load. */
   skipped: { backend: BackendName; reason: string }[];
 }
@@ -68,7 +73,8 @@ export async function initBackend(
     try {
       await load(backend);
       await tf.ready();
-      active = { backend, skipped };
+      const gpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
+      active = { backend, device: gpu ? 'gpu' : 'cpu', skipped };
       return active;
     } catch (e) {
       skipped.push({ backend, reason: (e as Error).message.split('\n')[0]! });

@@ -1,8 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { connect, type ServiceClients } from '@lth/driver';
-import type { LocalServices } from '@lth/local';
+import type { LocalServices, Program } from '@lth/local';
 import { createRng, type WeightTensor } from '@lth/core';
 import { checkHealth, ClientError, GrpcStatus, pruningV1, splitEnum, type finetuneV1 } from '@lth/grpc-kit';
 import { ArtifactStore, putWeights } from '@lth/store';
@@ -231,17 +233,42 @@ test('fine-tune streams progress and ends with a digest; evaluation and pruning 
   assert.notEqual(random.maskDigest, pruned.maskDigest);
 });
 
+/** Starts one service program; resolves with its listening line, and keeps its stderr. */
+async function spawnService(program: Program, args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, argv(program, args), { env: { ...process.env, ...env } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const line = await new Promise<{ address: string; metrics?: string }>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (l) => l.startsWith('{') && resolve(JSON.parse(l)));
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  return { child, line, stderr: () => stderr };
+}
+
 test('SIGTERM: a service stops serving, drains and exits 0', async () => {
-  const { spawn } = await import('node:child_process');
-  const { createInterface } = await import('node:readline');
-  const child = spawn(process.execPath, argv(PROGRAMS.pruning, ['--listen', '127.0.0.1:0', '--store', storeRoot]));
-  const address = await new Promise<string>((resolve) =>
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith('{')) resolve((JSON.parse(line) as { address: string }).address);
-    }),
-  );
-  assert.equal(await checkHealth(address), 'SERVING');
+  const { child, line } = await spawnService(PROGRAMS.pruning, ['--listen', '127.0.0.1:0', '--store', storeRoot]);
+  assert.equal(await checkHealth(line.address), 'SERVING');
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
+});
+
+test('a service given a GPU that computes on the CPU says so in its log and in lth_gpu_missing', async () => {
+  const data = services.processes.find((p) => p.name === 'data')!.address;
+  const args = ['--listen', '127.0.0.1:0', '--metrics', '127.0.0.1:0', '--store', storeRoot, '--data', data];
+  // No GPU on this machine: every backend computes on the CPU.
+  for (const expectGpu of [true, false]) {
+    const env = { LTH_EXPECT_GPU: String(expectGpu) };
+    const { child, line, stderr } = await spawnService(PROGRAMS.evaluation, args, env);
+    try {
+      const metrics = await (await fetch(`http://${line.metrics}/metrics`)).text();
+      assert.match(metrics, new RegExp(`^lth_gpu_missing\\{[^}]*\\} ${expectGpu ? 1 : 0}$`, 'm'));
+      if (expectGpu) assert.match(stderr(), /GPU MISSING: this pod was given a GPU but computes on the CPU/);
+      else assert.doesNotMatch(stderr(), /GPU MISSING/);
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
 });

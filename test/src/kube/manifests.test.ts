@@ -197,7 +197,7 @@ for (const overlay of ['gpu', 'cpu', 'gpu-monitoring']) {
     const pod = ((finetune['spec'] as Schema)['template'] as Schema)['spec'] as Schema;
     const limits = ((pod['containers'] as Schema[])[0]!['resources'] as Schema)['limits'] as Schema;
     assert.equal(limits['nvidia.com/gpu'], overlay.startsWith('gpu') ? 1 : undefined);
-    // Only the pods that take a GPU run the GPU image.
+    // Only the pods that take a GPU run the GPU image, and only they expect a GPU.
     for (const d of objects.filter((o) => o['kind'] === 'Deployment')) {
       const spec = ((d['spec'] as Schema)['template'] as Schema)['spec'] as Schema;
       const c = (spec['containers'] as Schema[])[0]!;
@@ -207,6 +207,9 @@ for (const overlay of ['gpu', 'cpu', 'gpu-monitoring']) {
         gpu,
         `${String((d['metadata'] as Schema)['name'])}: ${String(c['image'])}`,
       );
+      const env = (c['env'] as { name: string; value?: string }[] | undefined) ?? [];
+      const expects = env.find((e) => e.name === 'LTH_EXPECT_GPU')?.value === 'true';
+      assert.equal(expects, gpu, `${String((d['metadata'] as Schema)['name'])}: LTH_EXPECT_GPU`);
     }
     // A full GPU pool must not hang a rollout: the GPU Deployments are replaced, not surged.
     const strategy = ((finetune['spec'] as Schema)['strategy'] as Schema | undefined)?.['type'];
