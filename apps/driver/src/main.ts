@@ -2,6 +2,7 @@
 // The driver: what a task Job runs (and the local runner's child processes): one pre-training or
 // one IMP round against the four services. Events go to stdout as JSON lines; the exit code says
 // done (0), failed (1) or bad input (2, never retried).
+import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError as UsageError } from 'commander';
 import { DRIVER_EXIT, type TaskRef } from '@lth/core';
 import { connect, exitCodeOf, runTask, type DriverEvent } from '@lth/driver';
@@ -23,6 +24,10 @@ const program = new Command('lth-driver')
   .requiredOption('--pruning <address>', 'pruning service')
   .requiredOption('--finetune <address>', 'fine-tuning service')
   .requiredOption('--evaluation <address>', 'evaluation service')
+  .option(
+    '--termination-log <file>',
+    "where to write the finished task and its record's digest as JSON (a Job's terminationMessagePath)",
+  )
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : DRIVER_EXIT.badInput));
 
 async function main(): Promise<number> {
@@ -47,7 +52,9 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
   const emit = (e: DriverEvent) => process.stdout.write(JSON.stringify(e) + '\n');
   try {
-    await runTask(task, { store: new ArtifactStore(flags['store']), clients, emit, signal: abort.signal });
+    const outcome = await runTask(task, { store: new ArtifactStore(flags['store']), clients, emit, signal: abort.signal });
+    // Read with the pod's status, even while a network filesystem does not show the record yet.
+    if (flags['terminationLog']) await writeFile(flags['terminationLog'], JSON.stringify(outcome));
     return DRIVER_EXIT.done;
   } catch (e) {
     const err = e as Error & { details?: string };

@@ -58,6 +58,9 @@ export const LABELS = {
 /** The driver's program in the image (on PATH), the process every task Job runs. */
 export const DRIVER_PROGRAM = 'lth-driver';
 
+/** Kubernetes' default terminationMessagePath: the kubelet mounts a file of the container's here. */
+export const TERMINATION_LOG = '/dev/termination-log';
+
 /** The container of a task Job: podFailurePolicy and the fake kubelet name it. */
 export const DRIVER_CONTAINER = 'driver';
 
@@ -172,10 +175,12 @@ export function taskJob(input: TaskJobInput): Record<string, unknown> {
             {
               name: DRIVER_CONTAINER,
               image: overrides.image ?? defaults.image,
-              // kubectl describe shows why an attempt failed: the driver's last lines.
+              // The driver writes the finished task and its record's digest here; kubectl describe
+              // shows it, or, when an attempt failed, the driver's last log lines.
+              terminationMessagePath: TERMINATION_LOG,
               terminationMessagePolicy: 'FallbackToLogsOnError',
               command: [DRIVER_PROGRAM],
-              args: driverArgs(ref, defaults.services, defaults.storePath),
+              args: [...driverArgs(ref, defaults.services, defaults.storePath), '--termination-log', TERMINATION_LOG],
               env: [{ name: 'LTH_STORE', value: defaults.storePath }],
               resources: overrides.resources ?? defaults.resources,
               securityContext: {

@@ -8,9 +8,11 @@ import { parseAllDocuments } from 'yaml';
 import type { CampaignResults } from '@lth/core';
 import { DRIVER_PROGRAM, type CampaignStatus } from '@lth/kube-core';
 import type { LocalServices } from '@lth/local';
+import { refs } from '@lth/driver';
+import { ArtifactStore } from '@lth/store';
 import { argv, CACHE_DIR, CLI, freePort, PROGRAMS, startServices, tempDir } from '../integration/harness';
 import { kubeconfigFor, startFakeApiServer, type FakeApiServer, type PolicyRule } from './fake-apiserver';
-import { startFakeKubelet, type FakeKubelet } from './fake-kubelet';
+import { startFakeKubelet, type FakeKubelet, type FakeKubeletOptions } from './fake-kubelet';
 
 const ROOT = join(__dirname, '../../..');
 let api: FakeApiServer;
@@ -24,6 +26,13 @@ let controllerKubeconfig: string;
 const CONTROLLER_TOKEN = 'system:serviceaccount:lth:lth-controller';
 const failRounds = new Set<string>(); // "experimentId:round" whose pods exit 1
 const holdRounds = new Set<string>(); // "experimentId:round" whose pods run until deleted
+const roundOf = (job: { metadata: { labels?: Record<string, string> } }) =>
+  `${job.metadata.labels?.['lth.dev/experiment']}:${job.metadata.labels?.['lth.dev/round']}`;
+const kubeletOptions: FakeKubeletOptions = {
+  env: { LTH_CACHE: CACHE_DIR },
+  failPod: (job) => failRounds.has(roundOf(job)),
+  holdPod: (job) => holdRounds.has(roundOf(job)),
+};
 
 before(async () => {
   dir = await tempDir('cluster');
@@ -36,17 +45,7 @@ before(async () => {
   services = await startServices(storeRoot, 1);
   const containers = [{ name: 'controller', image: CONTROLLER_IMAGE }];
   api.create('pods', 'lth', { metadata: { name: CONTROLLER_POD }, spec: { containers } } as never);
-  kubelet = startFakeKubelet(
-    api,
-    { [DRIVER_PROGRAM]: PROGRAMS.driver },
-    {
-      env: { LTH_CACHE: CACHE_DIR },
-      failPod: (job) =>
-        failRounds.has(`${job.metadata.labels?.['lth.dev/experiment']}:${job.metadata.labels?.['lth.dev/round']}`),
-      holdPod: (job) =>
-        holdRounds.has(`${job.metadata.labels?.['lth.dev/experiment']}:${job.metadata.labels?.['lth.dev/round']}`),
-    },
-  );
+  kubelet = startFakeKubelet(api, { [DRIVER_PROGRAM]: PROGRAMS.driver }, kubeletOptions);
 });
 
 after(async () => {
@@ -240,6 +239,47 @@ test('a controller killed with SIGKILL resumes after a restart; no finished roun
       ['r0-a1', 'r1-a1', 'r2-a1'],
     );
   } finally {
+    await stopController(controller);
+  }
+});
+
+test('a record the store shows late (NFS) is waited for: nothing fails, nothing runs twice', async () => {
+  kubeletOptions.storeVisibility = { root: storeRoot, delayMs: 2500 };
+  const controller = startController('solo');
+  try {
+    await submit('hotel', campaignYaml('hotel', [10]));
+    const jobs = () => api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'hotel');
+    let sawLateRecord = false;
+    const phases = new Set<string>();
+    await waitFor('hotel to succeed', () => {
+      const status = statusOf('hotel');
+      phases.add(status?.phase ?? 'none');
+      const done = status?.experiments?.[0]?.roundsDone ?? 0;
+      const complete = jobs().filter((j) => (j['status'] as { succeeded?: number } | undefined)?.succeeded === 1);
+      if (complete.some((j) => Number(j.metadata.labels?.['lth.dev/round']) >= done)) sawLateRecord = true;
+      return status?.phase === 'Succeeded';
+    });
+    assert.ok(sawLateRecord, 'no Job was ever complete ahead of its record: the knob did nothing');
+    assert.ok(!phases.has('Failed'), `phases seen: ${[...phases].join(', ')}`);
+    const started = kubelet.started.filter((n) => n.startsWith('hotel-'));
+    assert.deepEqual(
+      started.map((n) => n.replace(/^hotel-[0-9a-f]+-/, '')),
+      ['r0-a1', 'r1-a1', 'r2-a1'],
+    );
+    // Each pod's termination message names its task and the record's digest, as the store has it.
+    const store = new ArtifactStore(storeRoot);
+    const id = statusOf('hotel')!.experiments[0]!.id;
+    for (const pod of api.list('pods', 'lth').filter((p) => p.metadata.labels?.['lth.dev/campaign'] === 'hotel')) {
+      const terminated = (pod['status'] as { containerStatuses: { state: { terminated: { message: string } } }[] })
+        .containerStatuses[0]!.state.terminated;
+      const round = Number(pod.metadata.labels?.['lth.dev/round']);
+      assert.deepEqual(JSON.parse(terminated.message), {
+        task: `round/${id}/${round}`,
+        record: await store.getRef(refs.round(id, round)),
+      });
+    }
+  } finally {
+    delete kubeletOptions.storeVisibility;
     await stopController(controller);
   }
 });
