@@ -4,7 +4,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import type { CampaignResults } from '@lth/core';
 import { DRIVER_PROGRAM, type CampaignStatus } from '@lth/kube-core';
 import type { LocalServices } from '@lth/local';
@@ -37,7 +37,11 @@ const kubeletOptions: FakeKubeletOptions = {
 before(async () => {
   dir = await tempDir('cluster');
   storeRoot = join(dir, 'store');
-  api = await startFakeApiServer({ roles: { [CONTROLLER_TOKEN]: controllerRole().rules } });
+  api = await startFakeApiServer({
+    roles: { [CONTROLLER_TOKEN]: controllerRole().rules },
+    crds: [parseYaml(await readFile(join(ROOT, 'k8s/base/crd.yaml'), 'utf8'))],
+    historyLimit: 300,
+  });
   kubeconfig = join(dir, 'kubeconfig');
   await writeFile(kubeconfig, kubeconfigFor(api.url));
   controllerKubeconfig = join(dir, 'controller-kubeconfig');
@@ -423,6 +427,8 @@ test('with two controller replicas only the Lease holder creates Jobs', async ()
   }
 });
 
+// A real API server refuses this spec already (the CRD's CEL rule, which the fake does not
+// evaluate); the controller's own check still holds for CRDs older than the controller.
 test('a custom resource past the schema is refused by the controller, a condition naming the field', async () => {
   const port = await freePort();
   const controller = startController('solo', port);
@@ -451,12 +457,62 @@ test('a custom resource past the schema is refused by the controller, a conditio
     assert.equal(await metricSum(port, 'lth_campaigns', 'phase="Invalid"'), 1);
     const succeeded = await metricSum(port, 'lth_campaigns', 'phase="Succeeded"');
     api.remove('campaigns', 'lth', 'alpha');
-    assert.equal(alphaJobs(), 0);
+    await waitFor("the garbage collector to delete alpha's Jobs", () => alphaJobs() === 0);
     // A deleted campaign leaves the gauges with the next scrape after its watch event.
     await waitFor(
       'alpha to leave the gauges',
       async () => (await metricSum(port, 'lth_campaigns', 'phase="Succeeded"')) === succeeded - 1,
     );
+  } finally {
+    await stopController(controller);
+  }
+});
+
+test('the API server prunes unknown fields and refuses a spec its CRD schema does not allow, naming the field', () => {
+  const campaign = (spec: Record<string, unknown>) =>
+    ({ metadata: { name: 'juliet' }, spec: { name: 'juliet', models: ['lenet-300-100'], ...spec } }) as never;
+  assert.throws(
+    () =>
+      api.create(
+        'campaigns',
+        'lth',
+        campaign({ tasks: ['mnist'], seeds: [-1], pretrainings: [{ name: 'p', kind: 'none' }] }),
+      ),
+    /Campaign\.lth\.dev "juliet" is invalid: spec\.seeds\.0: Invalid value: must be >= 0/,
+  );
+  assert.equal(api.get('campaigns', 'lth', 'juliet'), undefined, 'nothing half-written');
+  const stored = api.create(
+    'campaigns',
+    'lth',
+    campaign({ tasks: ['mnist'], bogus: 1, pretrainings: [{ name: 'p', kind: 'none' }] }),
+  );
+  assert.ok(!('bogus' in (stored.spec as object)), 'an unknown field is pruned');
+  api.remove('campaigns', 'lth', 'juliet');
+});
+
+test('a controller whose watch history expired (410 Gone) lists again and carries on', async () => {
+  const controller = startController('solo');
+  try {
+    await waitFor('the controller to lead', () => api.get('leases', 'lth', 'lth-controller')?.['spec'] !== undefined);
+    await new Promise((r) => setTimeout(r, 1000));
+    const gone = api.expiredWatches();
+    // The watches end, and more happens than the history keeps before they resume.
+    api.dropWatches();
+    for (let i = 0; i < 400; i++) {
+      api.create('events', 'lth', { metadata: { name: `flood-${i}` }, reason: 'Flood', message: '' } as never);
+    }
+    await waitFor('the watches to be refused with 410', () => api.expiredWatches() >= gone + 2);
+    api.create('campaigns', 'lth', {
+      metadata: { name: 'kilo' },
+      spec: {
+        name: 'kilo',
+        models: ['lenet-300-100'],
+        pretrainings: [{ name: 'p', kind: 'none' }],
+        tasks: ['mnist'],
+        imp: { rounds: 2, targetSparsity: 0.5 },
+      },
+    } as never);
+    await waitFor('kilo to be seen (and refused) after the relist', () => statusOf('kilo')?.phase === 'Invalid');
   } finally {
     await stopController(controller);
   }

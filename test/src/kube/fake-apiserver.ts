@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pruneAndDefault, structuralValidator } from './structural-schema';
 
 /**
  * A small Kubernetes API server for tests: the REST and watch protocol for the resources lth's
@@ -14,7 +15,16 @@ import type { AddressInfo } from 'node:net';
  * - an update that changes nothing keeps the resourceVersion and sends no watch event;
  * - a request authenticated as a service account is authorised against its Role, as RBAC does
  *   (verbs from the HTTP method: get/list/watch/create/update/patch/delete; a subresource is
- *   `plural/sub`); anything the Role does not grant answers 403 Forbidden.
+ *   `plural/sub`); anything the Role does not grant answers 403 Forbidden;
+ * - custom resources are pruned, defaulted and validated by their CRD's structural schema (see
+ *   structural-schema.ts): a spec or status the schema refuses answers 422 Invalid;
+ * - watch history expires: a watch from a resourceVersion older than what is kept gets an ERROR
+ *   event with 410 Gone and is closed, so the client must list again; BOOKMARK events carry the
+ *   latest resourceVersion to watches that ask for them (allowWatchBookmarks);
+ * - garbage collection is asynchronous: a deleted owner's dependents go a little later, not in the
+ *   same request (the garbage collector is a controller of its own);
+ * - list and watch honour label selectors (=, ==, !=, in, notin, exists, !exists) and the field
+ *   selectors every resource supports (metadata.name, metadata.namespace); others answer 400.
  */
 type Obj = {
   apiVersion?: string;
@@ -66,6 +76,14 @@ export interface PolicyRule {
 export interface FakeApiServerOptions {
   /** Bearer token -> the rules of the Role bound to that account; other tokens are cluster admins. */
   roles?: Record<string, PolicyRule[]>;
+  /** CustomResourceDefinitions (as parsed YAML) whose schemas custom resources must satisfy. */
+  crds?: unknown[];
+  /** Watch events kept for watches that resume from a resourceVersion (the watch cache's window). */
+  historyLimit?: number;
+  /** How long the garbage collector takes to delete a deleted owner's dependents. */
+  gcDelayMs?: number;
+  /** How often watches that asked for bookmarks get one. */
+  bookmarkIntervalMs?: number;
 }
 
 export interface FakeApiServer {
@@ -76,6 +94,10 @@ export interface FakeApiServer {
   create(plural: string, namespace: string, body: Obj): Obj;
   update(plural: string, namespace: string, body: Obj, options?: { status?: boolean }): Obj;
   remove(plural: string, namespace: string, name: string): void;
+  /** Ends every open watch, as an API server restart or a load balancer would. */
+  dropWatches(): void;
+  /** Watches answered 410 Gone because the history they asked for had expired. */
+  expiredWatches(): number;
   /** Requests seen, as "METHOD path" (for assertions on who did what). */
   requests: { method: string; path: string; userAgent: string }[];
   /** Updates that changed nothing, as plural/name[/status]. */
@@ -135,16 +157,58 @@ class HttpError extends Error {
   }
 }
 
+/** Label selector terms, split at commas outside parentheses. */
+function selectorTerms(selector: string): string[] {
+  const terms: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of selector) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      terms.push(current.trim());
+      current = '';
+    } else current += ch;
+  }
+  terms.push(current.trim());
+  return terms.filter(Boolean);
+}
+
+/**
+ * Label selectors as the API server parses them (k8s.io/apimachinery/pkg/labels): `k=v`, `k==v`,
+ * `k!=v` (true when k is absent), `k in (a,b)`, `k notin (a,b)`, `k` and `!k`; terms are ANDed.
+ */
 function matchesSelector(labels: Record<string, string> = {}, selector: string | null): boolean {
   if (!selector) return true;
-  return selector.split(',').every((term) => {
-    const t = term.trim();
-    if (!t) return true;
-    const [k, v] = t.includes('!=') ? t.split('!=') : t.split('=');
-    if (t.includes('!=')) return labels[k!] !== v;
-    if (!t.includes('=')) return k! in labels;
-    return labels[k!] === v;
+  return selectorTerms(selector).every((t) => {
+    const set = /^(\S+)\s+(in|notin)\s+\((.*)\)$/.exec(t);
+    if (set) {
+      const values = set[3]!.split(',').map((v) => v.trim());
+      const has = set[1]! in labels && values.includes(labels[set[1]!]!);
+      return set[2] === 'in' ? has : !has;
+    }
+    if (t.startsWith('!')) return !(t.slice(1) in labels);
+    const [k, v] = t.includes('!=') ? t.split('!=') : t.split(/==?/);
+    if (t.includes('!=')) return labels[k!.trim()] !== v!.trim();
+    if (v === undefined) return k!.trim() in labels;
+    return labels[k!.trim()] === v.trim();
   });
+}
+
+/**
+ * Field selectors: every resource supports metadata.name and metadata.namespace (=, ==, !=);
+ * any other field answers 400, as the API server does for fields a resource does not index.
+ */
+function fieldMatcher(selector: string | null): (o: Obj) => boolean {
+  if (!selector) return () => true;
+  const tests = selector.split(',').map((term) => {
+    const m = /^([^=!]+)(==|=|!=)(.*)$/.exec(term.trim());
+    if (!m || !['metadata.name', 'metadata.namespace'].includes(m[1]!))
+      throw new HttpError(400, 'BadRequest', `field label not supported: ${m?.[1] ?? term}`);
+    const field = m[1] === 'metadata.name' ? 'name' : 'namespace';
+    return (o: Obj) => (String(o.metadata[field] ?? '') === m[3]) === (m[2] !== '!=');
+  });
+  return (o) => tests.every((t) => t(o));
 }
 
 function verbOf(method: string, named: boolean, watch: boolean): string {
@@ -158,7 +222,58 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   const used = new Map<string, Set<string>>();
   const store = new Map<string, Obj>(); // plural/namespace/name
   const history: WatchEvent[] = [];
-  const watchers = new Set<{ plural: string; namespace?: string; selector: string | null; res: ServerResponse }>();
+  const historyLimit = options.historyLimit ?? 10_000;
+  /** The newest resourceVersion whose event is no longer kept: watches from before it get 410. */
+  let compactedRv = 0;
+  let expired = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+  const watchers = new Set<{
+    plural: string;
+    namespace?: string;
+    selector: string | null;
+    fields: (o: Obj) => boolean;
+    res: ServerResponse;
+  }>();
+  const schemas = new Map<
+    string,
+    { root: Record<string, unknown>; kind: string; group: string } & Record<'spec' | 'status', (v: unknown) => string[]>
+  >();
+  for (const crd of (options.crds ?? []) as {
+    spec: {
+      group: string;
+      names: { plural: string; kind: string };
+      versions: { storage?: boolean; schema: { openAPIV3Schema: Record<string, unknown> } }[];
+    };
+  }[]) {
+    const version = crd.spec.versions.find((v) => v.storage) ?? crd.spec.versions[0]!;
+    const root = version.schema.openAPIV3Schema;
+    const parts = (root['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+    schemas.set(crd.spec.names.plural, {
+      root,
+      kind: crd.spec.names.kind,
+      group: crd.spec.group,
+      spec: structuralValidator(parts['spec'] ?? {}, 'spec'),
+      status: structuralValidator(parts['status'] ?? {}, 'status'),
+    });
+  }
+  /** Prunes, defaults and validates a custom resource's spec or status by its CRD (422 if refused). */
+  const admit = (plural: string, obj: Obj, part: 'spec' | 'status'): void => {
+    const crd = schemas.get(plural);
+    if (!crd) return;
+    pruneAndDefault(obj, crd.root);
+    const problems = obj[part] === undefined ? [] : crd[part](obj[part]);
+    if (problems.length > 0) {
+      const what = `${crd.kind}.${crd.group} "${obj.metadata.name}"`;
+      throw new HttpError(422, 'Invalid', `${what} is invalid: ${problems.join(', ')}`);
+    }
+  };
   const requests: FakeApiServer['requests'] = [];
   const noopUpdates: string[] = [];
   let rv = 1;
@@ -169,16 +284,17 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   const notify = (type: WatchEvent['type'], plural: string, object: Obj) => {
     const event: WatchEvent = { type, object: clone(object), rv: Number(object.metadata.resourceVersion), plural };
     history.push(event);
+    if (history.length > historyLimit) compactedRv = history.shift()!.rv;
     for (const l of listeners) if (l.plural === plural) l.listener(type, event.object);
     for (const w of watchers) {
       if (w.plural !== plural) continue;
       if (w.namespace && w.namespace !== object.metadata.namespace) continue;
-      if (!matchesSelector(object.metadata.labels, w.selector)) continue;
+      if (!matchesSelector(object.metadata.labels, w.selector) || !w.fields(object)) continue;
       w.res.write(JSON.stringify({ type, object: event.object }) + '\n');
     }
   };
 
-  const api: Omit<FakeApiServer, 'url' | 'close' | 'requests' | 'noopUpdates' | 'used' | 'onChange'> = {
+  const api: Pick<FakeApiServer, 'list' | 'get' | 'create' | 'update' | 'remove'> = {
     list: (plural, namespace) =>
       [...store.entries()].filter(([k]) => k.startsWith(`${plural}/${namespace ?? ''}`)).map(([, v]) => clone(v)),
     get: (plural, namespace, name) => {
@@ -207,6 +323,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       };
       if (res.custom) obj.metadata.generation = 1;
       if (res.custom) delete obj.status;
+      if (res.custom) admit(plural, obj, 'spec');
       if (res.custom) obj = sortKeys(obj);
       store.set(k, obj);
       notify('ADDED', plural, obj);
@@ -241,6 +358,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         next.metadata.generation =
           (current.metadata.generation ?? 1) +
           (!options.status && JSON.stringify(sortKeys(body.spec)) !== JSON.stringify(sortKeys(current.spec)) ? 1 : 0);
+      if (res.custom) admit(plural, next, options.status ? 'status' : 'spec');
       if (res.custom) next = sortKeys(next);
       // An update that changes nothing is not written: the resourceVersion stays and no watch event
       // goes out (k8s.io/apiserver/pkg/storage/etcd3 GuaranteedUpdate skips unchanged objects).
@@ -259,13 +377,16 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       store.delete(k);
       obj.metadata.resourceVersion = String(++rv);
       notify('DELETED', plural, obj);
-      // Garbage collection: dependents whose owner is gone go too (cascading).
-      for (const [dk, dep] of [...store.entries()]) {
-        if (dep.metadata.ownerReferences?.some((o) => o.uid === obj.metadata.uid)) {
-          const [p, ns, n] = dk.split('/');
-          api.remove(p!, ns || undefined!, n!);
+      // The garbage collector deletes the dependents of a deleted owner later, in the background
+      // (propagationPolicy Background), and their own dependents in turn.
+      later(options.gcDelayMs ?? 300, () => {
+        for (const [dk, dep] of [...store.entries()]) {
+          if (dep.metadata.ownerReferences?.some((o) => o.uid === obj.metadata.uid)) {
+            const [p, ns, n] = dk.split('/');
+            if (store.has(dk)) api.remove(p!, ns || undefined!, n!);
+          }
         }
-      }
+      });
     },
   };
 
@@ -323,26 +444,46 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       }
       if (req.method === 'GET' && !name) {
         const selector = url.searchParams.get('labelSelector');
+        const fields = fieldMatcher(url.searchParams.get('fieldSelector'));
+        const matches = (o: Obj) => matchesSelector(o.metadata.labels, selector) && fields(o);
         if (url.searchParams.get('watch') === 'true') {
           res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
           res.flushHeaders();
           const since = Number(url.searchParams.get('resourceVersion') || 0);
+          if (since > 0 && since < compactedRv) {
+            // The events since then are gone: the client must list again (k8s.io/apiserver's
+            // watch cache answers "too old resource version" with an ERROR event, 410 Expired).
+            const status = { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410 };
+            const message = `too old resource version: ${since} (${compactedRv + 1})`;
+            res.end(JSON.stringify({ type: 'ERROR', object: { ...status, message } }) + '\n');
+            expired++;
+            return;
+          }
           for (const e of history) {
-            if (
-              e.plural === r.plural &&
-              e.rv > since &&
-              (!namespace || e.object.metadata.namespace === namespace) &&
-              matchesSelector(e.object.metadata.labels, selector)
-            ) {
+            const inNamespace = !namespace || e.object.metadata.namespace === namespace;
+            if (e.plural === r.plural && e.rv > since && inNamespace && matches(e.object)) {
               res.write(JSON.stringify({ type: e.type, object: e.object }) + '\n');
             }
           }
-          const w = { plural: r.plural, namespace, selector, res };
+          const w = { plural: r.plural, namespace, selector, fields, res };
           watchers.add(w);
-          req.on('close', () => watchers.delete(w));
+          // Bookmarks only for watches that ask (allowWatchBookmarks): an object with nothing but
+          // the current resourceVersion, so a resumed watch starts late enough.
+          const bookmarks =
+            url.searchParams.get('allowWatchBookmarks') === 'true'
+              ? setInterval(() => {
+                  if (res.writableEnded) return;
+                  const object = { kind: r.kind, apiVersion, metadata: { resourceVersion: String(rv) } };
+                  res.write(JSON.stringify({ type: 'BOOKMARK', object }) + '\n');
+                }, options.bookmarkIntervalMs ?? 1000)
+              : undefined;
+          req.on('close', () => {
+            watchers.delete(w);
+            clearInterval(bookmarks);
+          });
           return;
         }
-        const items = api.list(r.plural, namespace).filter((o) => matchesSelector(o.metadata.labels, selector));
+        const items = api.list(r.plural, namespace).filter(matches);
         return send(200, { apiVersion, kind: `${r.kind}List`, metadata: { resourceVersion: String(rv) }, items });
       }
       if (req.method === 'GET') {
@@ -390,8 +531,14 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     noopUpdates,
     used,
     onChange: (plural, listener) => void listeners.push({ plural, listener }),
+    expiredWatches: () => expired,
+    dropWatches: () => {
+      for (const w of watchers) w.res.end();
+      watchers.clear();
+    },
     close: () =>
       new Promise((resolve) => {
+        for (const t of timers) clearTimeout(t);
         for (const w of watchers) w.res.end();
         server.closeAllConnections();
         server.close(() => resolve());

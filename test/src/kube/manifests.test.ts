@@ -5,6 +5,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Ajv from 'ajv';
+import { toJsonSchema } from './structural-schema';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { parseCampaign, validateCampaign } from '@lth/core';
 import { campaignCrd } from '@lth/kube-core';
@@ -13,32 +14,6 @@ import { tempDir } from '../integration/harness';
 const ROOT = resolve(__dirname, '../../..');
 
 type Schema = { [k: string]: unknown };
-
-/** OpenAPI 3.0 as Kubernetes writes it -> JSON Schema for ajv (the API server does the same checks). */
-function toJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(toJsonSchema);
-  if (node === null || typeof node !== 'object') return node;
-  const src = node as Schema;
-  const out: Schema = {};
-  for (const [k, v] of Object.entries(src)) {
-    if (k.startsWith('x-kubernetes-') || k === 'nullable') continue;
-    if (k === 'exclusiveMinimum' || k === 'exclusiveMaximum') continue;
-    out[k] = toJsonSchema(v);
-  }
-  if (src['exclusiveMinimum'] === true) {
-    out['exclusiveMinimum'] = src['minimum'];
-    delete out['minimum'];
-  }
-  if (src['exclusiveMaximum'] === true) {
-    out['exclusiveMaximum'] = src['maximum'];
-    delete out['maximum'];
-  }
-  if (src['nullable'] === true && typeof src['type'] === 'string') out['type'] = [src['type'], 'null'];
-  // The API server prunes unknown fields and kubectl's strict field validation refuses them.
-  if (src['type'] === 'object' && src['properties'] && !('additionalProperties' in src))
-    out['additionalProperties'] = false;
-  return out;
-}
 
 async function crdFile(): Promise<Schema> {
   return parseYaml(await readFile(join(ROOT, 'k8s/base/crd.yaml'), 'utf8')) as Schema;
