@@ -36,7 +36,13 @@ const program = new Command('lth-controller')
     jobDefaults,
   )
   .option('--identity <id>', 'leader-election identity (default: $POD_NAME)')
-  .option('--requeue-ms <ms>', 'a running campaign is reconciled again after this delay', count, 5000)
+  .option(
+    '--requeue-ms <ms>',
+    "a campaign waiting for a finished task's record in the store is reconciled again after this delay",
+    count,
+    5000,
+  )
+  .option('--resync-ms <ms>', 'any other running campaign is reconciled again after this delay', count, 300_000)
   .option('--metrics <host:port>', 'serve Prometheus metrics on GET /metrics at this address')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
@@ -77,6 +83,7 @@ async function main(): Promise<void> {
     identity,
     log,
     requeueMs: flags['requeueMs'],
+    resyncMs: flags['resyncMs'],
   });
   await controller.start();
   const metrics = flags['metrics']

@@ -52,7 +52,12 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
   const emit = (e: DriverEvent) => process.stdout.write(JSON.stringify(e) + '\n');
   try {
-    const outcome = await runTask(task, { store: new ArtifactStore(flags['store']), clients, emit, signal: abort.signal });
+    const outcome = await runTask(task, {
+      store: new ArtifactStore(flags['store']),
+      clients,
+      emit,
+      signal: abort.signal,
+    });
     // Read with the pod's status, even while a network filesystem does not show the record yet.
     if (flags['terminationLog']) await writeFile(flags['terminationLog'], JSON.stringify(outcome));
     return DRIVER_EXIT.done;

@@ -1,11 +1,4 @@
-import {
-  DRIVER_EXIT,
-  InvalidArgumentError,
-  taskKey,
-  type TaskRef,
-  type Experiment,
-  type Pretraining,
-} from '@lth/core';
+import { DRIVER_EXIT, InvalidArgumentError, taskKey, type TaskRef, type Experiment, type Pretraining } from '@lth/core';
 import { checkDigest } from '@lth/store';
 import { kindOfStatus } from '@lth/grpc-kit';
 import type { DriverDeps } from './driver-deps';

@@ -34,10 +34,17 @@ export class StoreProgressCache {
   private readonly pretrainingsDone = new Set<string>();
   private readonly scored = new Map<string, ScoredRound[]>();
 
+  /** How many rounds of an experiment the cache has seen finished; undefined before its first read. */
+  roundsKnown(experimentId: string): number | undefined {
+    return this.scored.get(experimentId)?.length;
+  }
+
+  /** `unchanged(id)`: the caller knows the experiment has written nothing since the last pass. */
   async read(
     store: ArtifactStore,
     experiments: readonly Experiment[],
     lastRound: number,
+    unchanged: (experimentId: string) => boolean = () => false,
   ): Promise<{ progress: StoreProgress; rounds: Map<string, ScoredRound[]> }> {
     const pretrainingsDone = new Set<string>();
     for (const p of pretrainingsOf(experiments)) {
@@ -48,7 +55,7 @@ export class StoreProgressCache {
     const rounds = new Map<string, ScoredRound[]>();
     for (const e of experiments) {
       const known = this.scored.get(e.id) ?? [];
-      while (known.length <= lastRound) {
+      while (known.length <= lastRound && !(this.scored.has(e.id) && unchanged(e.id))) {
         const digest = await store.getRef(refs.round(e.id, known.length));
         if (!digest) break;
         const { round, sparsity, testAccuracy } = await store.getJson<RoundRecord>(digest);

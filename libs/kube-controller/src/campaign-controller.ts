@@ -7,11 +7,14 @@ import {
   mayRetry,
   planTasks,
   validateCampaign,
+  type CampaignSpec,
   type ClusterSpec,
+  type Experiment,
   type Task,
 } from '@lth/core';
 import {
   attemptsOfJobs,
+  awaitingRecord,
   CAMPAIGN_GROUP,
   CAMPAIGN_PLURAL,
   CAMPAIGN_VERSION,
@@ -33,6 +36,8 @@ import type { ArtifactStore } from '@lth/store';
 import type { Logger } from '@lth/grpc-kit';
 import { CampaignMetrics } from '@lth/metrics';
 import { k8s, type K8s } from './k8s';
+import { makeJobInformer } from './job-informer';
+import { JobIndex } from './job-index';
 import { startLeaderElection } from './leader-election';
 import { WorkQueue } from './work-queue';
 
@@ -54,13 +59,25 @@ export interface CampaignControllerOptions {
   log: Logger;
   leaseName?: string;
   /**
-   * A campaign that is still running is reconciled again after this delay, for store changes no
-   * watch event announces; a finished one only when it or its Jobs change.
+   * A campaign waiting for a finished task's record to show in the store (a change no watch event
+   * announces) is reconciled again after this delay.
    */
   requeueMs?: number;
+  /** Any other running campaign is reconciled again after this long, as a safety net; a finished one never. */
+  resyncMs?: number;
 }
 
 const conflict = (e: unknown) => (e as { code?: number }).code === 409;
+
+/** Items named in one Event message (the API server refuses an Event note over 1 kB). */
+const EVENT_ITEMS = 3;
+
+/** A list for an Event message: the first few items, and how many more. */
+function summarize(items: readonly string[]): string {
+  const shown = items.slice(0, EVENT_ITEMS).join('; ');
+  const more = items.length > EVENT_ITEMS ? `; and ${items.length - EVENT_ITEMS} more` : '';
+  return items.length === 1 ? shown : `${items.length}: ${shown}${more}`;
+}
 
 /** Campaigns reconciled at once. */
 const RECONCILE_WORKERS = 4;
@@ -84,6 +101,21 @@ export class CampaignController {
   private readonly progress = new StoreProgressCache();
   private workers: Promise<void>[] = [];
   private stopping = false;
+  private readonly jobIndex = new JobIndex();
+  /**
+   * Campaigns the global limit held back, oldest first: each slot a finishing Job frees wakes one,
+   * rather than every campaign (or a timer) racing for it.
+   */
+  private readonly slotWaiters = new Set<string>();
+  /** When each campaign (by UID) last read every experiment's progress from the store. */
+  private readonly lastFullRead = new Map<string, number>();
+  /** Jobs being created (planned, not yet in the index). */
+  private reservedSlots = 0;
+  /** Each campaign's validated spec and experiments, by UID, for the generation they were made from. */
+  private readonly expanded = new Map<
+    string,
+    { generation: number; spec: CampaignSpec; experiments: Experiment[]; lastRound: number }
+  >();
   /** Jobs already counted as finished (by uid), so each counts once. */
   private readonly countedJobs = new Set<string>();
   readonly metrics: CampaignMetrics;
@@ -122,7 +154,7 @@ export class CampaignController {
         }),
     );
     const jobSelector = 'app.kubernetes.io/managed-by=lth-controller';
-    this.jobs = k8s().makeInformer<K8s.V1Job>(
+    this.jobs = makeJobInformer(
       kubeConfig,
       `/apis/batch/v1/namespaces/${namespace}/jobs`,
       () => this.batch.listNamespacedJob({ namespace, labelSelector: jobSelector }),
@@ -135,11 +167,22 @@ export class CampaignController {
     };
     this.campaigns.on('add', enqueueCampaign);
     this.campaigns.on('update', enqueueCampaign);
-    this.jobs.on('add', enqueueOwner);
-    this.jobs.on('update', enqueueOwner);
+    this.jobs.on('add', (j) => {
+      if (this.jobIndex.upsert(j)) this.wakeSlotWaiter();
+      enqueueOwner(j);
+    });
+    this.jobs.on('update', (j) => {
+      if (this.jobIndex.upsert(j)) this.wakeSlotWaiter();
+      enqueueOwner(j);
+    });
     this.jobs.on('delete', (j) => {
+      if (this.jobIndex.remove(j)) this.wakeSlotWaiter();
       enqueueOwner(j);
       this.countedJobs.delete(j.metadata?.uid ?? '');
+    });
+    this.campaigns.on('delete', (c) => {
+      this.expanded.delete(c.metadata?.uid ?? '');
+      this.lastFullRead.delete(c.metadata?.uid ?? '');
     });
     for (const inf of [this.campaigns, this.jobs] as K8s.Informer<K8s.KubernetesObject>[]) {
       inf.on('error', (err: unknown) => {
@@ -167,6 +210,14 @@ export class CampaignController {
     this.workers = Array.from({ length: RECONCILE_WORKERS }, () => this.work());
   }
 
+  /** A slot of the global limit is free: the campaign that has waited longest for one is reconciled. */
+  private wakeSlotWaiter(): void {
+    const [first] = this.slotWaiters;
+    if (first === undefined) return;
+    this.slotWaiters.delete(first);
+    this.queue.add(first);
+  }
+
   private async work(): Promise<void> {
     for (let key = await this.queue.next(); key; key = await this.queue.next()) {
       const started = performance.now();
@@ -191,31 +242,38 @@ export class CampaignController {
   async reconcile(key: string): Promise<void> {
     const [namespace, name] = key.split('/') as [string, string];
     const campaign = this.campaigns.get(name, namespace);
-    if (!campaign) return; // deleted: owner references take its Jobs with it
+    if (!campaign) {
+      this.slotWaiters.delete(key);
+      return; // deleted: owner references take its Jobs with it
+    }
     const generation = campaign.metadata?.generation ?? 0;
     const now = new Date().toISOString();
-    let spec;
-    try {
-      spec = validateCampaign(campaign.spec);
-    } catch (e) {
-      if (!(e instanceof CampaignSpecError)) throw e;
-      const status = invalidStatus(campaign.status, generation, e.issues, now);
-      // Write first: an Event goes out only when the status changed, so it is not repeated.
-      if (await this.writeStatus(campaign, status)) {
-        await this.event(
-          campaign,
-          'Warning',
-          EVENT_REASON.InvalidSpec,
-          status.conditions.find((c) => c.type === 'Failed')!.message,
-        );
-      }
-      return;
-    }
-    const experiments = expandCampaign(spec);
-    const last = lastRound(spec);
-    const { progress, rounds } = await this.progress.read(this.o.store, experiments, last);
     const uid = campaign.metadata!.uid!;
-    let owned = this.jobs.list(namespace).filter((j) => j.metadata?.ownerReferences?.some((r) => r.uid === uid));
+    let cached = this.expanded.get(uid);
+    if (cached?.generation !== generation) {
+      try {
+        const spec = validateCampaign(campaign.spec);
+        cached = { generation, spec, experiments: expandCampaign(spec), lastRound: lastRound(spec) };
+        this.expanded.set(uid, cached);
+      } catch (e) {
+        if (!(e instanceof CampaignSpecError)) throw e;
+        const status = invalidStatus(campaign.status, generation, e.issues, now);
+        // Write first: an Event goes out only when the status changed, so it is not repeated.
+        if (await this.writeStatus(campaign, status)) {
+          await this.event(
+            campaign,
+            'Warning',
+            EVENT_REASON.InvalidSpec,
+            status.conditions.find((c) => c.type === 'Failed')!.message,
+          );
+        }
+        return;
+      }
+    }
+    const { spec, experiments } = cached;
+    const last = cached.lastRound;
+    let owned = this.jobIndex.ownedBy(uid);
+    const { progress, rounds } = await this.progress.read(this.o.store, experiments, last, this.unchanged(uid, owned));
     // A retry (a new value of the annotation) forgets the failures and deletes the failed Jobs.
     const retry = campaign.metadata?.annotations?.[RETRY_ANNOTATION];
     const retrying = retry !== undefined && retry !== campaign.status?.retry;
@@ -226,7 +284,9 @@ export class CampaignController {
     }
     const remembered = retrying ? [] : (campaign.status?.failedTasks ?? []);
     const attempts = withRememberedFailures(attemptsOfJobs(owned), remembered);
-    const activeEverywhere = this.jobs.list().filter((j) => jobState(j).state === 'active').length;
+    // Reconciles run side by side: slots planned but not yet created are reserved, so they cannot
+    // together start more than the global limit.
+    const activeEverywhere = this.jobIndex.activeCount + this.reservedSlots;
     const plan = planTasks({
       experiments,
       lastRound: last,
@@ -236,12 +296,19 @@ export class CampaignController {
       parallelism: spec.parallelism || this.o.defaultParallelism,
       globalFree: this.o.globalLimit - activeEverywhere,
     });
+    if (plan.heldByGlobalLimit) this.slotWaiters.add(key);
+    else this.slotWaiters.delete(key);
     this.countFinishedJobs(owned, spec.attempts);
     for (const job of obsoleteJobs(owned, experiments, last)) {
       await this.deleteJob(campaign, job, 'the spec no longer asks for its task');
     }
     const ref = { name, namespace, uid };
-    await Promise.all(plan.start.map((start) => this.createJob(campaign, ref, start, spec.cluster)));
+    this.reservedSlots += plan.start.length;
+    const created = await Promise.all(
+      plan.start.map((start) => this.createJob(ref, start, spec.cluster).finally(() => this.reservedSlots--)),
+    );
+    if (this.o.globalLimit - this.jobIndex.activeCount - this.reservedSlots > 0) this.wakeSlotWaiter();
+    const started = created.filter((c): c is string => c !== undefined);
     const status = campaignStatus({
       previous: campaign.status,
       generation,
@@ -252,16 +319,40 @@ export class CampaignController {
       retry: retry ?? campaign.status?.retry,
       now,
     });
-    if (await this.writeStatus(campaign, status)) await this.announce(campaign, campaign.status, status);
-    if (status.phase === 'Pending' || status.phase === 'Running') this.queue.addAfter(key, this.o.requeueMs ?? 5000);
+    const written = await this.writeStatus(campaign, status);
+    await this.announce(campaign, written ? { before: campaign.status, after: status } : undefined, started);
+    if (status.phase === 'Pending' || status.phase === 'Running') {
+      const waiting = awaitingRecord(owned, progress);
+      this.queue.addAfter(key, waiting ? (this.o.requeueMs ?? 5000) : (this.o.resyncMs ?? 300_000));
+    }
   }
 
+  /**
+   * Which experiments cannot have new records since the last read: a round's record appears when
+   * its Job ends, so only an experiment with a completed Job beyond the rounds already seen is read
+   * again (records another campaign's Jobs wrote for a shared experiment are read at a resync).
+   */
+  private unchanged(campaignUid: string, owned: readonly K8s.V1Job[]): (experimentId: string) => boolean {
+    const now = Date.now();
+    if (now - (this.lastFullRead.get(campaignUid) ?? 0) > (this.o.resyncMs ?? 300_000)) {
+      this.lastFullRead.set(campaignUid, now);
+      return () => false;
+    }
+    const ended = new Map<string, number>();
+    for (const job of owned) {
+      const experiment = job.metadata?.labels?.[LABELS.experiment];
+      if (!experiment || jobState(job).state !== 'succeeded') continue;
+      ended.set(experiment, Math.max(ended.get(experiment) ?? -1, Number(job.metadata?.labels?.[LABELS.round])));
+    }
+    return (id) => (ended.get(id) ?? -1) < (this.progress.roundsKnown(id) ?? 0);
+  }
+
+  /** Creates a task's Job; says what it started, or nothing when the Job already existed. */
   private async createJob(
-    campaign: CampaignObject,
     ref: CampaignRef,
     start: { task: Task; attempt: number },
     overrides: ClusterSpec | undefined,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const { task, attempt } = start;
     const settingsDigest = await this.o.store.putJson(task.kind === 'round' ? task.experiment : task.pretraining);
     const body = taskJob({
@@ -274,13 +365,14 @@ export class CampaignController {
     }) as K8s.V1Job;
     body.metadata!.annotations = { 'lth.dev/created-by': this.o.identity };
     try {
-      await this.batch.createNamespacedJob({ namespace: ref.namespace, body });
+      // Counted at once, not when the watch brings it back: the next reconcile sees the slot taken.
+      this.jobIndex.upsert(await this.batch.createNamespacedJob({ namespace: ref.namespace, body }));
       this.metrics.jobsCreated.inc();
       this.metrics.roundsStarted.inc();
-      const what = `${describeTask(task)}, attempt ${attempt}`;
-      await this.event(campaign, 'Normal', EVENT_REASON.RoundStarted, `${what}: Job ${body.metadata!.name}`);
+      return `${describeTask(task)}, attempt ${attempt}: Job ${body.metadata!.name}`;
     } catch (e) {
       if (!conflict(e)) throw e; // AlreadyExists: someone (an earlier us) created it
+      return undefined;
     }
   }
 
@@ -316,26 +408,36 @@ export class CampaignController {
     }
   }
 
-  /** Events and counters for rounds that finished and experiments that failed since the last status. */
+  /**
+   * Events and counters for what a reconcile did: rounds that finished and experiments that failed
+   * since the last status (when it was written), tasks it started. Finishing a round and starting
+   * the next is one Event, so a round costs about three writes: its Job, the status, one Event.
+   */
   private async announce(
     campaign: CampaignObject,
-    before: CampaignStatus | undefined,
-    after: CampaignStatus,
+    change: { before: CampaignStatus | undefined; after: CampaignStatus } | undefined,
+    started: readonly string[],
   ): Promise<void> {
-    const prev = new Map((before?.experiments ?? []).map((e) => [e.id, e]));
-    for (const e of after.experiments) {
+    const prev = new Map((change?.before?.experiments ?? []).map((e) => [e.id, e]));
+    const finished: string[] = [];
+    for (const e of change?.after.experiments ?? []) {
       const p = prev.get(e.id);
       if (e.roundsDone > (p?.roundsDone ?? 0)) {
         if (p) this.metrics.roundsSucceeded.inc(e.roundsDone - p.roundsDone);
         const accuracy = e.testAccuracy?.toFixed(4) ?? '-';
         const sparsity = `${(e.sparsity * 100).toFixed(2)}%`;
         const rounds = `${e.roundsDone}/${e.rounds} rounds`;
-        const message = `experiment ${e.id}: ${rounds}, sparsity ${sparsity}, test accuracy ${accuracy}`;
-        await this.event(campaign, 'Normal', EVENT_REASON.RoundFinished, message);
+        finished.push(`experiment ${e.id}: ${rounds}, sparsity ${sparsity}, test accuracy ${accuracy}`);
       }
       if (e.state === 'Failed' && p?.state !== 'Failed') {
         await this.event(campaign, 'Warning', EVENT_REASON.RoundFailed, `experiment ${e.id}: ${e.message}`);
       }
+    }
+    if (finished.length > 0) {
+      const next = started.length > 0 ? ` (started ${summarize(started)})` : '';
+      await this.event(campaign, 'Normal', EVENT_REASON.RoundFinished, `${summarize(finished)}${next}`);
+    } else if (started.length > 0) {
+      await this.event(campaign, 'Normal', EVENT_REASON.RoundStarted, summarize(started));
     }
   }
 
@@ -380,7 +482,7 @@ export class CampaignController {
           },
           type,
           reason,
-          message,
+          message: message.length > 1024 ? `${message.slice(0, 1021)}...` : message,
           source: { component: 'lth-controller' },
           firstTimestamp: at,
           lastTimestamp: at,

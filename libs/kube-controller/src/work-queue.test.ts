@@ -44,3 +44,14 @@ test('several workers wait at once: each key wakes one, and close wakes them all
   q.close();
   assert.deepEqual(await Promise.all(workers.slice(1)), [undefined, undefined]);
 });
+
+test('a key delayed many times waits on one timer, the earliest', async () => {
+  const q = new WorkQueue();
+  for (let i = 0; i < 1000; i++) q.addAfter('ns/a', 60_000);
+  q.addAfter('ns/a', 20);
+  q.addAfter('ns/a', 60_000);
+  assert.equal(q.delayedCount, 1);
+  assert.equal(await q.next(), 'ns/a', 'the 20 ms one fired');
+  assert.equal(q.delayedCount, 0);
+  q.close();
+});

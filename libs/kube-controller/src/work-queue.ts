@@ -1,7 +1,9 @@
 /**
  * A keyed, de-duplicating work queue (client-go's workqueue): a key added while waiting is
  * queued once; a key added while it is being processed is processed again afterwards, never
- * concurrently with itself. Failed keys come back after a growing delay.
+ * concurrently with itself. Failed keys come back after a growing delay. A key waits for at most
+ * one timer, the earliest asked for (client-go's delaying queue), so requeueing a key on every
+ * reconcile does not pile up timers.
  */
 export class WorkQueue {
   private readonly queue: string[] = [];
@@ -9,7 +11,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly delayed = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   /** Workers waiting for a key: one is woken per key added, all at close. */
   private readonly waiters: (() => void)[] = [];
   private closed = false;
@@ -31,11 +33,21 @@ export class WorkQueue {
   }
 
   addAfter(key: string, ms: number): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
+    if (this.closed) return;
+    const at = Date.now() + ms;
+    const waiting = this.delayed.get(key);
+    if (waiting && waiting.at <= at) return;
+    if (waiting) clearTimeout(waiting.timer);
+    const timer = setTimeout(() => {
+      this.delayed.delete(key);
       this.add(key);
     }, ms);
-    this.timers.add(t);
+    this.delayed.set(key, { at, timer });
+  }
+
+  /** Keys waiting for a timer. */
+  get delayedCount(): number {
+    return this.delayed.size;
   }
 
   /** Exponential backoff per key: 100 ms doubling to 60 s. */
@@ -67,7 +79,8 @@ export class WorkQueue {
 
   close(): void {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const { timer } of this.delayed.values()) clearTimeout(timer);
+    this.delayed.clear();
     for (const wake of this.waiters.splice(0)) wake();
   }
 }

@@ -14,6 +14,7 @@ export {
   taskJob,
   jobState,
   attemptsOfJobs,
+  awaitingRecord,
   obsoleteJobs,
   DEFAULT_JOB_SETTINGS,
   DRIVER_PROGRAM,

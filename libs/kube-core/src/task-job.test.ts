@@ -1,7 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expandCampaign, parseCampaign, pretrainingsOf, taskKey, type Task } from '@lth/core';
-import { attemptsOfJobs, DEFAULT_JOB_SETTINGS, jobName, LABELS, obsoleteJobs, taskJob, type JobView } from './task-job';
+import {
+  attemptsOfJobs,
+  awaitingRecord,
+  DEFAULT_JOB_SETTINGS,
+  jobName,
+  LABELS,
+  obsoleteJobs,
+  taskJob,
+  type JobView,
+} from './task-job';
 
 const spec = parseCampaign(`
 name: a-rather-long-campaign-name-that-goes-on-and-on
@@ -124,4 +133,14 @@ test('a completed Job whose record the store does not show yet counts as running
   const at = (now: number) => attemptsOfJobs([completed], { now, graceMs: 120_000 }).get(taskKey(pre))!;
   assert.deepEqual(at(1_000_000 + 60_000), { started: 1, running: true }, 'a network filesystem may be late');
   assert.equal(at(1_000_000 + 121_000).failure?.permanent, false, 'then a failed attempt, retried');
+});
+
+test('a campaign awaits a record only while a completed Job has none in the store', () => {
+  const e = experiments[0]!;
+  const round1: Task = { kind: 'round', experiment: e, round: 1 };
+  const jobs = [view(round1, 1, { type: 'Complete' })];
+  const progress = (rounds: number) => ({ pretrainingsDone: new Set<string>(), roundsDone: new Map([[e.id, rounds]]) });
+  assert.equal(awaitingRecord(jobs, progress(1)), true, 'round 1 completed, the store shows round 0 only');
+  assert.equal(awaitingRecord(jobs, progress(2)), false, 'its record is there');
+  assert.equal(awaitingRecord([view(round1, 1)], progress(1)), false, 'a running Job is announced by its watch');
 });

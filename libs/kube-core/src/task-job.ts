@@ -6,6 +6,7 @@ import {
   type ClusterSpec,
   type Experiment,
   type ServiceAddresses,
+  type StoreProgress,
   type Task,
   type TaskAttempts,
 } from '@lth/core';
@@ -271,6 +272,21 @@ export function attemptsOfJobs(
     }
   }
   return out;
+}
+
+/**
+ * Whether a Job has completed while the store shows no record of its task yet: the one change a
+ * watch does not announce (the record appears later, on a network filesystem).
+ */
+export function awaitingRecord(jobs: readonly JobView[], progress: StoreProgress): boolean {
+  return jobs.some((job) => {
+    if (jobState(job).state !== 'succeeded') return false;
+    const labels = job.metadata?.labels ?? {};
+    const experiment = labels[LABELS.experiment];
+    if (experiment) return (progress.roundsDone.get(experiment) ?? 0) <= Number(labels[LABELS.round]);
+    const pretraining = labels[LABELS.pretraining];
+    return pretraining !== undefined && !progress.pretrainingsDone.has(pretraining);
+  });
 }
 
 /**

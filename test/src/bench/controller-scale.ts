@@ -1,22 +1,28 @@
 /**
- * `npm run bench:controller [-- --campaigns N --experiments M --rounds R]`: the real controller process
- * against the in-test API server, with a simulated kubelet that completes each task Job at once by
- * writing the record the driver would write. One JSON line per measurement:
+ * `npm run bench:controller [-- --campaigns N --experiments M --rounds R --job-seconds S --global-limit L]`:
+ * the real controller process against the in-test API server, with a simulated kubelet that
+ * completes each task Job after a random time (uniform within 50-150% of S seconds, seeded) by writing
+ * the record the driver would write. At most L Jobs run at once, so Jobs finish at about L/S a second
+ * once the cluster is full. One JSON line per measurement:
  *  - reconcile_seconds_p50 / _p99 (from the controller's histogram);
  *  - api_writes_per_round: the controller's POST/PUT/PATCH/DELETE requests per finished round;
  *  - controller_rss_megabytes: the highest resident set seen while the campaigns ran;
- *  - job_finished_to_next_created_seconds_p50 / _p99: from a Job completing to the next round's Job.
+ *  - job_finished_to_next_created_seconds_p50 / _p99: from a Job completing (a slot freed while work
+ *    waits) to the next Job created (the slot used again), in order.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import type { RoundRecord, PretrainingRecord } from '@lth/driver';
 import { refs } from '@lth/driver';
 import { ArtifactStore } from '@lth/store';
 import { PROGRAMS, argv, freePort } from '../integration/harness';
 import { kubeconfigFor, startFakeApiServer } from '../kube/fake-apiserver';
+
+const CRD = join(__dirname, '../../../k8s/base/crd.yaml');
 
 type JobObject = {
   metadata: { name: string; namespace: string; labels?: Record<string, string>; uid: string };
@@ -47,40 +53,57 @@ async function main(): Promise<void> {
       campaigns: { type: 'string', default: '200' },
       experiments: { type: 'string', default: '50' },
       rounds: { type: 'string', default: '1' },
+      'job-seconds': { type: 'string', default: '5' },
+      'global-limit': { type: 'string', default: '1000' },
+      /** Write a CPU profile of the controller (a .cpuprofile for Chrome's DevTools) here. */
+      profile: { type: 'string' },
     },
   });
   const campaigns = Number(values.campaigns);
   const experiments = Number(values.experiments);
   const rounds = Number(values.rounds);
+  const jobSeconds = Number(values['job-seconds']);
+  const globalLimit = Number(values['global-limit']);
+  // Every round Job, and each campaign's pre-training Job (the first to run makes it; the others find it).
+  const total = campaigns * (experiments * (rounds + 1) + 1);
   const dir = await mkdtemp(join(tmpdir(), 'lth-bench-controller-'));
   const store = new ArtifactStore(join(dir, 'store'));
-  const api = await startFakeApiServer();
+  const api = await startFakeApiServer({ crds: [parseYaml(await readFile(CRD, 'utf8'))] });
   const kubeconfig = join(dir, 'kubeconfig');
   await writeFile(kubeconfig, kubeconfigFor(api.url));
   const metricsPort = await freePort();
   const services = { data: 'd:1', pruning: 'p:1', finetune: 'f:1', evaluation: 'e:1' };
+  const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
   const controller = spawn(
     process.execPath,
-    argv(PROGRAMS.controller, [
-      ...['--namespace', 'lth', '--store', store.root, '--parallelism', '50', '--global-limit', '1000'],
-      ...['--identity', 'bench', '--metrics', `127.0.0.1:${metricsPort}`],
-      ...['--job-defaults', JSON.stringify({ services, image: 'lth:bench' })],
-    ]),
+    [
+      ...profile,
+      ...argv(PROGRAMS.controller, [
+        ...['--namespace', 'lth', '--store', store.root, '--parallelism', '50', '--global-limit', String(globalLimit)],
+        ...['--identity', 'bench', '--metrics', `127.0.0.1:${metricsPort}`],
+        ...['--job-defaults', JSON.stringify({ services, image: 'lth:bench' })],
+      ]),
+    ],
     { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
 
-  // The simulated kubelet: each new Job's task finishes at once, with the record the driver writes.
-  const finishedAt = new Map<string, number>(); // experiment/round -> when its Job completed
+  // The simulated kubelet: each new Job's task finishes after a while, with the record the driver writes.
   const gaps: number[] = [];
+  /** When slots were freed while Jobs were still to come: each new Job takes the oldest. */
+  const freed: number[] = [];
+  let jobsCreated = 0;
   let roundsFinished = 0;
   const seen = new Set<string>();
+  let random = 42;
+  const duration = () => {
+    random = (random * 1103515245 + 12345) % 2 ** 31;
+    return jobSeconds * (0.5 + random / 2 ** 31) * 1000;
+  };
   const complete = async (job: JobObject) => {
     const labels = job.metadata.labels ?? {};
     const experiment = labels['lth.dev/experiment'];
     const round = Number(labels['lth.dev/round']);
     if (experiment) {
-      const previous = finishedAt.get(`${experiment}/${round - 1}`);
-      if (previous !== undefined) gaps.push((performance.now() - previous) / 1000);
       const record: Partial<RoundRecord> = {
         experimentId: experiment,
         round,
@@ -89,7 +112,6 @@ async function main(): Promise<void> {
         backend: 'bench',
       };
       await store.setRef(refs.round(experiment, round), await store.putJson(record));
-      finishedAt.set(`${experiment}/${round}`, performance.now());
       roundsFinished++;
     } else {
       const record: PretrainingRecord = {
@@ -110,19 +132,25 @@ async function main(): Promise<void> {
       status,
       metadata: { ...current.metadata, resourceVersion: undefined },
     } as never);
+    if (jobsCreated < total) freed.push(performance.now());
   };
   api.onChange('jobs', (type, job) => {
     const j = job as unknown as JobObject;
     if (type !== 'ADDED' || seen.has(j.metadata.uid)) return;
     seen.add(j.metadata.uid);
-    setImmediate(() => void complete(j));
+    jobsCreated++;
+    const slot = freed.shift();
+    if (slot !== undefined) gaps.push((performance.now() - slot) / 1000);
+    setTimeout(() => void complete(j), duration());
   });
 
   const started = performance.now();
   let rss = 0;
+  let heap = 0;
   const sample = async () => {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     rss = Math.max(rss, Number(/^process_resident_memory_bytes(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1] ?? 0));
+    heap = Math.max(heap, Number(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1] ?? 0));
     return text;
   };
   try {
@@ -142,8 +170,7 @@ async function main(): Promise<void> {
       };
       api.create('campaigns', 'lth', { metadata: { name }, spec } as never);
     }
-    const total = campaigns * experiments * (rounds + 1);
-    while (roundsFinished < total) {
+    while (roundsFinished < campaigns * experiments * (rounds + 1)) {
       await sample();
       if (process.env['LTH_BENCH_DEBUG']) {
         const jobs = api.list('jobs', 'lth').length;
@@ -163,7 +190,7 @@ async function main(): Promise<void> {
     const writes = api.requests.filter(
       (r) => r.method !== 'GET' && !r.path.includes('/leases/') && !r.path.endsWith('/leases'),
     ).length;
-    const shape = { campaigns, experiments, rounds: rounds + 1, jobs: total };
+    const shape = { campaigns, experiments, rounds: rounds + 1, jobs: total, jobSeconds, globalLimit };
     emit({ bench: 'controller_rounds_per_second', ...shape, value: total / seconds, seconds });
     emit({
       bench: 'reconcile_seconds_p50',
@@ -179,6 +206,7 @@ async function main(): Promise<void> {
     });
     emit({ bench: 'api_writes_per_round', ...shape, value: writes / total, goal: 3 });
     emit({ bench: 'controller_rss_megabytes', ...shape, value: rss / 1e6, goal: 256 });
+    emit({ bench: 'controller_heap_used_megabytes', ...shape, value: heap / 1e6 });
     emit({ bench: 'job_finished_to_next_created_seconds_p50', ...shape, value: quantile(gaps, 0.5) });
     emit({ bench: 'job_finished_to_next_created_seconds_p99', ...shape, value: quantile(gaps, 0.99), goal: 1 });
   } finally {

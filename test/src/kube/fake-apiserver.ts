@@ -211,6 +211,21 @@ function fieldMatcher(selector: string | null): (o: Obj) => boolean {
   return (o) => tests.every((t) => t(o));
 }
 
+/**
+ * metadata.generateName: the prefix and five random characters from the API server's alphabet
+ * (k8s.io/apiserver/pkg/storage/names, no vowels); a name taken is retried, up to 8 times, as
+ * servers since Kubernetes 1.31 do (KEP-4420), then 409.
+ */
+function generateName(prefix: string, taken: (name: string) => boolean): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  for (let i = 0; i < 8; i++) {
+    let name = prefix;
+    for (let j = 0; j < 5; j++) name += alphabet[Math.floor(Math.random() * alphabet.length)];
+    if (!taken(name)) return name;
+  }
+  throw new HttpError(409, 'AlreadyExists', `could not generate a free name from "${prefix}"`);
+}
+
 function verbOf(method: string, named: boolean, watch: boolean): string {
   if (method === 'GET') return watch ? 'watch' : named ? 'get' : 'list';
   return (
@@ -304,7 +319,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     create: (plural, namespace, body) => {
       const res = RESOURCES.find((r) => r.plural === plural)!;
       const name =
-        body.metadata.name ?? `${String(body.metadata['generateName'] ?? 'obj-')}${randomUUID().slice(0, 5)}`;
+        body.metadata.name ??
+        generateName(String(body.metadata['generateName'] ?? ''), (n) => store.has(key(plural, namespace, n)));
       const k = key(plural, namespace, name);
       checkMicroTimes(plural, body);
       if (store.has(k)) throw new HttpError(409, 'AlreadyExists', `${plural} "${name}" already exists`);

@@ -45,6 +45,10 @@ export interface TaskPlan {
   /** Tasks to start now, in order, within the limits, each with its attempt number (1, 2, ...). */
   start: { task: Task; attempt: number }[];
   running: number;
+  /** Tasks ready to start that the limits held back. */
+  held: number;
+  /** Whether the global limit (not the campaign's own parallelism) held tasks back. */
+  heldByGlobalLimit: boolean;
   experiments: ExperimentProgress[];
   /** Pre-trainings whose attempts are used up: their experiments fail. */
   failedPretrainings: { pretraining: Pretraining; message: string }[];
@@ -121,10 +125,15 @@ export function planTasks(input: PlanInput): TaskPlan {
     };
   });
 
-  const free = Math.max(0, Math.min(input.parallelism - running, input.globalFree ?? Infinity));
+  const own = input.parallelism - running;
+  const free = Math.max(0, Math.min(own, input.globalFree ?? Infinity));
+  const start = candidates.slice(0, free);
+  const held = candidates.length - start.length;
   return {
-    start: candidates.slice(0, free),
+    start,
     running,
+    held,
+    heldByGlobalLimit: held > 0 && free < own,
     experiments,
     failedPretrainings: [...failedPretrainings.values()],
     failedTasks,
