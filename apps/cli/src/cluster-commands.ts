@@ -100,7 +100,10 @@ export async function resultsCommand(
   const campaign = (await api.getNamespacedCustomObject({ ...ids, namespace, name })) as CampaignObject;
   const spec = validateCampaign(campaign.spec);
   const store = new ArtifactStore(resolve(flags.store ?? defaultStoreRoot()));
-  const results = await collectResults(spec.name, expandCampaign(spec), lastRound(spec), store);
+  const asked = { name: spec.name, experiments: expandCampaign(spec), lastRound: lastRound(spec) };
+  const results = await collectResults(store, asked, (ref, e) =>
+    process.stderr.write(`warning: the record ${ref} is corrupt (${e.message}); its rounds are left out\n`),
+  );
   const out = resolve(flags.out ?? join('runs', name));
   await writeFileAtomically(join(out, 'results.json'), resultsJson(results));
   await writeFileAtomically(join(out, 'results.csv'), resultsToCsv(results));

@@ -126,6 +126,9 @@ export class ProgressView {
       case 'experiment-failed':
         this.line(`${label(event.experiment)}: FAILED: ${event.error}`);
         break;
+      case 'record-corrupt':
+        this.line(`warning: ${event.error}; ${event.ref} runs again`);
+        break;
     }
   }
 

@@ -3,4 +3,4 @@ export type { DriverDeps } from './driver-deps';
 export { connect, type ServiceClients } from './service-clients';
 export { refs, type PretrainingRecord, type RoundRecord } from './records';
 export { parseDriverEvent, type DriverEvent, type DriverPhase } from './driver-events';
-export { finishedRounds, collectResults, StoreProgressCache } from './store-progress';
+export { finishedRounds, collectResults, StoreProgressCache, type OnCorruptRecord } from './store-progress';

@@ -1,12 +1,19 @@
 import { countPrunable, FailedPreconditionError, type Experiment } from '@lth/core';
-import { getWeightSpecs } from '@lth/store';
+import { ArtifactCorruptError, getWeightSpecs } from '@lth/store';
+import { InputProducers } from './corrupt-input';
 import type { DriverDeps } from './driver-deps';
 import { refs, type PretrainingRecord, type RoundRecord } from './records';
 import { evaluate, fineTune, prune } from './service-calls';
 
-async function required<T>(deps: DriverDeps, ref: string, missing: string): Promise<T> {
-  const digest = await deps.store.getRef(ref);
-  if (!digest) throw new FailedPreconditionError(missing);
+/** A record this round needs; its digest is noted as produced by the task behind `ref`. */
+async function required<T>(
+  deps: DriverDeps,
+  inputs: InputProducers,
+  input: { ref: string; missing: string; producer: string },
+): Promise<T> {
+  const digest = await deps.store.getRef(input.ref);
+  if (!digest) throw new FailedPreconditionError(input.missing);
+  inputs.add(digest, input.ref, input.producer);
   return deps.store.getJson<T>(digest);
 }
 
@@ -18,13 +25,22 @@ type MaskOfRound = Pick<
 };
 
 /** Round n >= 1 prunes round n-1's fine-tuned weights; round 0 is dense. */
-async function maskOf(experiment: Experiment, round: number, deps: DriverDeps): Promise<MaskOfRound> {
+async function maskOf(
+  experiment: Experiment,
+  round: number,
+  deps: DriverDeps,
+  inputs: InputProducers,
+): Promise<MaskOfRound> {
   if (round === 0) return { maskDigest: '', prunedFromDigest: '', sparsity: 0, density: 1, remainingWeights: 0 };
-  const previous = await required<RoundRecord>(
-    deps,
-    refs.round(experiment.id, round - 1),
-    `round ${round - 1} of experiment ${experiment.id} has not finished`,
-  );
+  const ref = refs.round(experiment.id, round - 1);
+  const producer = `round ${round - 1} of experiment ${experiment.id}`;
+  const previous = await required<RoundRecord>(deps, inputs, {
+    ref,
+    missing: `${producer} has not finished`,
+    producer,
+  });
+  inputs.add(previous.weightsDigest, ref, producer);
+  inputs.add(previous.maskDigest, ref, producer);
   deps.emit({ type: 'phase', phase: 'prune' });
   const pruned = await prune(deps, {
     weightsDigest: previous.weightsDigest,
@@ -48,16 +64,42 @@ async function maskOf(experiment: Experiment, round: number, deps: DriverDeps): 
  */
 export async function runRound(experiment: Experiment, round: number, deps: DriverDeps): Promise<RoundRecord> {
   const { store } = deps;
-  const s = experiment.settings;
-  const existing = await store.getRef(refs.round(experiment.id, round));
-  if (existing) return store.getJson<RoundRecord>(existing);
+  const own = refs.round(experiment.id, round);
+  const existing = await store.getRef(own);
+  if (existing) {
+    try {
+      return await store.getJson<RoundRecord>(existing);
+    } catch (e) {
+      if (!(e instanceof ArtifactCorruptError)) throw e;
+      await store.removeRef(own); // its own record is corrupt: computed again, below
+    }
+  }
   if (!Number.isInteger(round) || round < 0) throw new FailedPreconditionError(`round ${round} is not a round number`);
-  const pretrained = await required<PretrainingRecord>(
-    deps,
-    refs.pretraining(s.pretraining.id),
-    `pre-training ${s.pretraining.name} (${s.pretraining.id}) has not finished`,
-  );
-  const mask = await maskOf(experiment, round, deps);
+  const inputs = new InputProducers();
+  try {
+    return await computeRound(experiment, round, deps, inputs);
+  } catch (e) {
+    throw await inputs.withdraw(e, store);
+  }
+}
+
+async function computeRound(
+  experiment: Experiment,
+  round: number,
+  deps: DriverDeps,
+  inputs: InputProducers,
+): Promise<RoundRecord> {
+  const { store } = deps;
+  const s = experiment.settings;
+  const pretrainingRef = refs.pretraining(s.pretraining.id);
+  const pretrainingName = `pre-training ${s.pretraining.name} (${s.pretraining.id})`;
+  const pretrained = await required<PretrainingRecord>(deps, inputs, {
+    ref: pretrainingRef,
+    missing: `${pretrainingName} has not finished`,
+    producer: pretrainingName,
+  });
+  inputs.add(pretrained.weightsDigest, pretrainingRef, pretrainingName);
+  const mask = await maskOf(experiment, round, deps, inputs);
   const rewindTo = s.rewind === 'pretrained' ? pretrained.weightsDigest : '';
 
   deps.emit({ type: 'phase', phase: 'finetune' });

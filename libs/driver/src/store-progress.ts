@@ -7,20 +7,44 @@ import {
   type ScoredRound,
   type StoreProgress,
 } from '@lth/core';
-import type { ArtifactStore } from '@lth/store';
+import { ArtifactCorruptError, type ArtifactStore } from '@lth/store';
 import { refs, type RoundRecord } from './records';
 
-/** The finished rounds 0..lastRound of an experiment, in order, as the store has them. */
+/** Called for a record whose bytes do not match its digest: that round counts as not finished. */
+export type OnCorruptRecord = (what: string, error: ArtifactCorruptError) => void;
+
+/** A finished task's record, or undefined when there is none or it is corrupt (then it runs again). */
+async function readRecord<T>(
+  store: ArtifactStore,
+  ref: string,
+  onCorrupt: OnCorruptRecord | undefined,
+): Promise<T | undefined> {
+  const digest = await store.getRef(ref);
+  if (!digest) return undefined;
+  try {
+    return await store.getJson<T>(digest);
+  } catch (e) {
+    if (!(e instanceof ArtifactCorruptError)) throw e;
+    onCorrupt?.(ref, e);
+    return undefined;
+  }
+}
+
+/**
+ * The finished rounds 0..lastRound of an experiment, in order, as the store has them: up to the
+ * first missing or corrupt record.
+ */
 export async function finishedRounds(
   store: ArtifactStore,
   experiment: Experiment,
   lastRound: number,
+  onCorrupt?: OnCorruptRecord,
 ): Promise<RoundRecord[]> {
   const out: RoundRecord[] = [];
   for (let r = 0; r <= lastRound; r++) {
-    const ref = await store.getRef(refs.round(experiment.id, r));
-    if (!ref) break;
-    out.push(await store.getJson<RoundRecord>(ref));
+    const record = await readRecord<RoundRecord>(store, refs.round(experiment.id, r), onCorrupt);
+    if (!record) break;
+    out.push(record);
   }
   return out;
 }
@@ -33,6 +57,17 @@ export async function finishedRounds(
 export class StoreProgressCache {
   private readonly pretrainingsDone = new Set<string>();
   private readonly scored = new Map<string, ScoredRound[]>();
+
+  constructor(private readonly onCorrupt?: OnCorruptRecord) {}
+
+  /**
+   * Forgets what was seen of an experiment or pre-training (by id): a task of it failed, maybe
+   * because an input it read was corrupt and withdrawn; the next read starts from the store again.
+   */
+  forget(id: string): void {
+    this.scored.delete(id);
+    this.pretrainingsDone.delete(id);
+  }
 
   /** How many rounds of an experiment the cache has seen finished; undefined before its first read. */
   roundsKnown(experimentId: string): number | undefined {
@@ -48,7 +83,7 @@ export class StoreProgressCache {
   ): Promise<{ progress: StoreProgress; rounds: Map<string, ScoredRound[]> }> {
     const pretrainingsDone = new Set<string>();
     for (const p of pretrainingsOf(experiments)) {
-      if (!this.pretrainingsDone.has(p.id) && (await store.getRef(refs.pretraining(p.id))))
+      if (!this.pretrainingsDone.has(p.id) && (await readRecord(store, refs.pretraining(p.id), this.onCorrupt)))
         this.pretrainingsDone.add(p.id);
       if (this.pretrainingsDone.has(p.id)) pretrainingsDone.add(p.id);
     }
@@ -56,10 +91,9 @@ export class StoreProgressCache {
     for (const e of experiments) {
       const known = this.scored.get(e.id) ?? [];
       while (known.length <= lastRound && !(this.scored.has(e.id) && unchanged(e.id))) {
-        const digest = await store.getRef(refs.round(e.id, known.length));
-        if (!digest) break;
-        const { round, sparsity, testAccuracy } = await store.getJson<RoundRecord>(digest);
-        known.push({ round, sparsity, testAccuracy });
+        const record = await readRecord<RoundRecord>(store, refs.round(e.id, known.length), this.onCorrupt);
+        if (!record) break;
+        known.push({ round: record.round, sparsity: record.sparsity, testAccuracy: record.testAccuracy });
       }
       this.scored.set(e.id, known);
       rounds.set(e.id, known.slice(0, lastRound + 1));
@@ -85,17 +119,20 @@ function roundResult(r: RoundRecord): RoundResult {
   };
 }
 
-/** A campaign's results: every finished round up to the last one asked for, from the store. */
+/**
+ * A campaign's results: every finished round up to the last one asked for, from the store. A
+ * corrupt record ends its experiment's rows there (and is reported); the other experiments are whole.
+ */
 export async function collectResults(
-  campaign: string,
-  experiments: readonly Experiment[],
-  lastRound: number,
   store: ArtifactStore,
+  campaign: { name: string; experiments: readonly Experiment[]; lastRound: number },
+  onCorrupt?: OnCorruptRecord,
 ): Promise<CampaignResults> {
+  const { experiments, lastRound } = campaign;
   let backend = 'unknown';
   const out = [];
   for (const e of experiments) {
-    const records = await finishedRounds(store, e, lastRound);
+    const records = await finishedRounds(store, e, lastRound, onCorrupt);
     const rounds = records.map((r) => {
       backend = r.backend;
       return roundResult(r);
@@ -111,5 +148,5 @@ export async function collectResults(
     };
     out.push(summarizeExperiment({ ...identity, rounds }));
   }
-  return { campaign, backend, experiments: out };
+  return { campaign: campaign.name, backend, experiments: out };
 }

@@ -98,7 +98,9 @@ export class CampaignController {
   private jobs!: K8s.Informer<K8s.V1Job> & K8s.ObjectCache<K8s.V1Job>;
   private election?: ReturnType<typeof startLeaderElection>;
   /** Finished rounds by experiment, read once: records never change once written. */
-  private readonly progress = new StoreProgressCache();
+  private readonly progress = new StoreProgressCache((ref, e) =>
+    this.o.log.warn({ ref, error: e.message }, 'a record is corrupt: its task runs again'),
+  );
   private workers: Promise<void>[] = [];
   private stopping = false;
   private readonly jobIndex = new JobIndex();
@@ -399,6 +401,9 @@ export class CampaignController {
         this.metrics.roundDuration.observe((new Date(completionTime).getTime() - new Date(startTime).getTime()) / 1000);
       }
       if (state === 'failed') {
+        // What it read may have been withdrawn as corrupt: the store is asked again about it.
+        const labels = job.metadata?.labels ?? {};
+        this.progress.forget(labels[LABELS.experiment] ?? labels[LABELS.pretraining] ?? '');
         this.metrics.roundsFailed.inc();
         const attempt = Number(job.metadata?.labels?.[LABELS.attempt] ?? 1);
         if (mayRetry({ started: attempt, running: false, failure: { message: '', permanent } }, maxAttempts)) {

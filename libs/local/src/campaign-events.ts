@@ -9,4 +9,6 @@ export type CampaignEvent =
   | { type: 'pretraining-finished'; pretraining: Pretraining; record: PretrainingRecord; skipped: boolean }
   | { type: 'round-finished'; experiment: Experiment; record: RoundRecord; skipped: boolean }
   | { type: 'task-failed'; task: Task; attempt: number; error: string; willRetry: boolean }
-  | { type: 'experiment-failed'; experiment: Experiment; error: string };
+  | { type: 'experiment-failed'; experiment: Experiment; error: string }
+  /** A finished task's record failed its digest check: the task counts as not finished and runs again. */
+  | { type: 'record-corrupt'; ref: string; error: string };

@@ -19,9 +19,10 @@ import {
   refs,
   StoreProgressCache,
   type DriverEvent,
+  type OnCorruptRecord,
   type PretrainingRecord,
 } from '@lth/driver';
-import type { ArtifactStore } from '@lth/store';
+import { ArtifactCorruptError, type ArtifactStore } from '@lth/store';
 import type { CampaignEvent } from './campaign-events';
 import { PermanentTaskError, type Executor } from './executor';
 
@@ -64,20 +65,22 @@ async function reportFinished(
   spec: CampaignSpec,
   store: ArtifactStore,
   emit: (e: CampaignEvent) => void,
+  onCorrupt: OnCorruptRecord,
 ): Promise<void> {
   const experiments = expandCampaign(spec);
   for (const pretraining of pretrainingsOf(experiments)) {
     const digest = await store.getRef(refs.pretraining(pretraining.id));
-    if (digest)
-      emit({
-        type: 'pretraining-finished',
-        pretraining,
-        record: await store.getJson<PretrainingRecord>(digest),
-        skipped: true,
-      });
+    if (!digest) continue;
+    try {
+      const record = await store.getJson<PretrainingRecord>(digest);
+      emit({ type: 'pretraining-finished', pretraining, record, skipped: true });
+    } catch (e) {
+      if (!(e instanceof ArtifactCorruptError)) throw e;
+      onCorrupt(refs.pretraining(pretraining.id), e);
+    }
   }
   for (const experiment of experiments) {
-    for (const record of await finishedRounds(store, experiment, lastRound(spec))) {
+    for (const record of await finishedRounds(store, experiment, lastRound(spec), onCorrupt)) {
       emit({ type: 'round-finished', experiment, record, skipped: true });
     }
   }
@@ -97,7 +100,9 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
   const settingsDigest = new Map<string, string>();
   for (const p of pretrainingsOf(experiments)) settingsDigest.set(p.id, await store.putJson(p));
   for (const e of experiments) settingsDigest.set(e.id, await store.putJson(e));
-  await reportFinished(spec, store, emit);
+  const onCorrupt: OnCorruptRecord = (ref, e) => emit({ type: 'record-corrupt', ref, error: e.message });
+  await reportFinished(spec, store, emit, onCorrupt);
+  const finished = new StoreProgressCache(onCorrupt);
 
   const attempts = new Map<string, TaskAttempts>();
   const running = new Map<string, Promise<void>>();
@@ -118,6 +123,8 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
         ? { kind: 'pretraining', pretrainingDigest: settingsDigest.get(task.pretraining.id)! }
         : { kind: 'round', experimentDigest: settingsDigest.get(task.experiment.id)!, round: task.round };
     const fail = (message: string, permanent: boolean) => {
+      // What it read may have been withdrawn as corrupt: the store is asked again about it.
+      finished.forget(task.kind === 'round' ? task.experiment.id : task.pretraining.id);
       const seen: TaskAttempts = { started: attempt, running: false, failure: { message, permanent } };
       attempts.set(key, seen);
       emit({
@@ -145,14 +152,16 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
   };
 
   const failed = new Map<string, string>();
-  const finished = new StoreProgressCache();
   for (;;) {
+    // Attempts as they were before the store is read: a task that ends while it is read still
+    // counts as running, so the planner never starts it again on a read that missed its record.
+    const attemptsBefore = new Map(attempts);
     const { progress } = await finished.read(store, experiments, last);
     const plan = planTasks({
       experiments,
       lastRound: last,
       progress,
-      attempts,
+      attempts: attemptsBefore,
       maxAttempts,
       parallelism: options.parallelism,
     });
@@ -166,7 +175,7 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
     await Promise.race(running.values());
   }
   return {
-    results: await collectResults(spec.name, experiments, last, store),
+    results: await collectResults(store, { name: spec.name, experiments, lastRound: last }, onCorrupt),
     failed: experiments
       .filter((e) => failed.has(e.id))
       .map((experiment) => ({ experiment, error: failed.get(experiment.id)! })),

@@ -40,6 +40,23 @@ test('a flipped byte is refused, not used', async () => {
   assert.equal(store.counters.digestFailures, 1);
 });
 
+test('putting bytes whose object is corrupt replaces it, atomically; an intact one is not rewritten', async () => {
+  const store = await fresh();
+  const bytes = Buffer.from('the weights');
+  const digest = await store.put(bytes);
+  const [path] = await filesUnder(store.root);
+  for (const corrupt of [Buffer.from('the weighTs'), Buffer.from('truncated')]) {
+    await writeFile(path!, corrupt);
+    await assert.rejects(store.get(digest), ArtifactCorruptError);
+    assert.equal(await store.put(bytes), digest);
+    assert.equal((await store.get(digest)).toString(), 'the weights', 'healed');
+  }
+  const written = store.counters.bytesWritten;
+  await store.put(bytes);
+  assert.equal(store.counters.bytesWritten, written, 'an intact object is left as it is');
+  assert.deepEqual(await filesUnder(store.root), [path], 'no temporary files');
+});
+
 test('unknown digests are NotFound and malformed ones InvalidArgument', async () => {
   const store = await fresh();
   await assert.rejects(store.get(digestOf(Buffer.from('nope'))), { kind: 'not-found' });
@@ -54,4 +71,6 @@ test('refs point stable names at digests and refuse path tricks', async () => {
   assert.equal(await store.getRef('experiments/abc/rounds/0'), digest);
   assert.deepEqual(await store.getJson(digest), { a: 1 });
   await assert.rejects(store.setRef('../escape', digest), { kind: 'invalid-argument' });
+  await store.removeRef('experiments/abc/rounds/0');
+  assert.equal(await store.getRef('experiments/abc/rounds/0'), undefined);
 });

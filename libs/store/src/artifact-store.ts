@@ -78,14 +78,33 @@ export class ArtifactStore {
     }
   }
 
+  /**
+   * Stores bytes under their digest. An object already there is kept only if its bytes still
+   * hash to its name: a corrupt one is replaced (atomically), so recomputing what produced it
+   * heals the store.
+   */
   async put(bytes: Uint8Array): Promise<Digest> {
     const digest = digestOf(bytes);
     const path = this.objectPath(digest);
-    if (!(await exists(path))) {
+    if (!(await this.holdsIntact(path, digest, bytes.length))) {
       await this.writeAtomically(path, bytes);
       this.counters.bytesWritten += bytes.length;
     }
     return digest;
+  }
+
+  private async holdsIntact(path: string, digest: Digest, size: number): Promise<boolean> {
+    let existing: Buffer;
+    try {
+      if ((await stat(path)).size !== size) return false;
+      existing = await readFile(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+    if (digestOf(existing) === digest) return true;
+    this.counters.digestFailures++;
+    return false;
   }
 
   async has(digest: Digest): Promise<boolean> {
@@ -118,6 +137,11 @@ export class ArtifactStore {
 
   async getJson<T>(digest: Digest): Promise<T> {
     return JSON.parse((await this.get(digest)).toString('utf8')) as T;
+  }
+
+  /** Withdraws a name (what it named turned out corrupt): its producer runs again. */
+  async removeRef(name: string): Promise<void> {
+    await rm(this.refPath(name), { force: true });
   }
 
   /** Points a stable name at a digest (atomically; the last writer wins). */

@@ -1,3 +1,10 @@
-export { ArtifactStore, checkDigest, defaultStoreRoot, type Digest, type StoreCounters } from './artifact-store';
+export {
+  ArtifactCorruptError,
+  ArtifactStore,
+  checkDigest,
+  defaultStoreRoot,
+  type Digest,
+  type StoreCounters,
+} from './artifact-store';
 export { writeFileAtomically } from './atomic-file';
 export { putWeights, getWeights, getWeightSpecs, putMask, getMask } from './tensor-artifacts';

@@ -154,6 +154,52 @@ test('a killed round leaves nothing that looks finished, and the next run comple
   assert.ok(await store.getRef(refs.round(experiment.id, 0)));
 });
 
+/** Flips one byte of an artifact in the store, as a bad disk or a torn copy would. */
+async function corrupt(digest: string): Promise<void> {
+  const hex = digest.slice('sha256:'.length);
+  const path = join(storeRoot, 'objects', hex.slice(0, 2), hex.slice(2));
+  const bytes = await readFile(path);
+  bytes[bytes.length >> 1] ^= 0x40;
+  await writeFile(path, bytes);
+}
+
+test('corrupt artifacts heal: what produced them runs again, and the campaign ends as it would have', async () => {
+  const first = await run();
+  const store = new ArtifactStore(storeRoot);
+  const [a, b] = expandCampaign(spec);
+  // a: round 1's weights are corrupt and round 2 is to be (re)computed from them.
+  const a1 = await store.getJson<{ weightsDigest: string }>((await store.getRef(refs.round(a!.id, 1)))!);
+  await corrupt(a1.weightsDigest);
+  await store.removeRef(refs.round(a!.id, 2));
+  // b: round 2's own record is corrupt.
+  await corrupt((await store.getRef(refs.round(b!.id, 2)))!);
+
+  const events: CampaignEvent[] = [];
+  const healed = await run(events);
+  assert.deepEqual(healed.failed, []);
+  assert.deepEqual(withoutTimes(healed.results), withoutTimes(first.results));
+  const ran = events.flatMap((e) =>
+    e.type === 'task-started' && e.task.kind === 'round' ? [`${e.task.experiment.id}:${e.task.round}`] : [],
+  );
+  // a: round 2 finds its input corrupt and withdraws round 1, which runs again; then round 2.
+  assert.deepEqual(
+    ran.filter((t) => t.startsWith(a!.id)),
+    [`${a!.id}:2`, `${a!.id}:1`, `${a!.id}:2`],
+  );
+  assert.deepEqual(
+    ran.filter((t) => t.startsWith(b!.id)),
+    [`${b!.id}:2`],
+  );
+  const failure = events.find((e) => e.type === 'task-failed');
+  assert.match(
+    failure?.type === 'task-failed' ? failure.error : '',
+    new RegExp(`round 1 of experiment ${a!.id} left sha256:[0-9a-f]{64}, which is corrupt`),
+  );
+  assert.ok(events.some((e) => e.type === 'record-corrupt' && e.ref === refs.round(b!.id, 2)));
+  // The objects are whole again: recomputing wrote the same bytes back over the corrupt ones.
+  assert.ok((await store.get(a1.weightsDigest)).length > 0);
+});
+
 test('lth run: starts its own services, prints the table, writes results.json and results.csv', async () => {
   const dir = await tempDir('cli');
   const file = join(dir, 'tiny.yaml');
