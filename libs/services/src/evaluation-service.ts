@@ -1,8 +1,9 @@
 import { applyMask, InvalidArgumentError } from '@lth/core';
 import { checkDigest, getWeights, type ArtifactStore } from '@lth/store';
-import { activeBackend, batchTensors, Evaluator, tf } from '@lth/tensor';
+import { activeBackend, batchTensors, checkBatchFits, Evaluator, tf } from '@lth/tensor';
 import { evaluationV1, splitName, type CallContext, type ServiceBinding } from '@lth/grpc-kit';
 import { DataFeed } from './data-feed';
+import { cleanUp } from './clean-up';
 import { loadMaskFor, networkFor, requireModel } from './model-weights';
 import { Semaphore } from './semaphore';
 
@@ -17,9 +18,13 @@ export function evaluationService(store: ArtifactStore, feed: DataFeed): Service
       const info = await feed.describe(req.dataset);
       const weights = await getWeights(store, checkDigest(req.weightsDigest, 'weights_digest'));
       const release = await slots.acquire(ctx.signal);
-      const network = networkFor(req.model, info);
-      const evaluator = new Evaluator(network);
+      let network: ReturnType<typeof networkFor> | undefined;
+      let evaluator: Evaluator | undefined;
       try {
+        network = networkFor(req.model, info);
+        checkBatchFits(network, req.batchSize, 'evaluation');
+        const scoring = new Evaluator(network);
+        evaluator = scoring;
         const mask = await loadMaskFor(store, network, req.maskDigest);
         network.setWeights(mask ? applyMask(weights, mask) : weights);
         const started = performance.now();
@@ -31,15 +36,18 @@ export function evaluationService(store: ArtifactStore, feed: DataFeed): Service
           ctx.signal,
         )) {
           const { x, y } = batchTensors(batch.pixels, batch.labels, input, info.numClasses);
-          evaluator.add(x, y);
+          scoring.add(x, y);
           tf.dispose([x, y]);
         }
-        const result = await evaluator.result();
+        const result = await scoring.result();
         return { ...result, seconds: (performance.now() - started) / 1000, backend: activeBackend() };
       } finally {
-        evaluator.dispose();
-        network.dispose();
-        release();
+        // The slot is released whatever disposing does.
+        cleanUp(
+          () => evaluator?.dispose(),
+          () => network?.dispose(),
+          release,
+        );
       }
     },
   };

@@ -1,9 +1,24 @@
-import { deriveSeed, InvalidArgumentError, optimizerSchema, type OptimizerSpec } from '@lth/core';
+import {
+  deriveSeed,
+  InvalidArgumentError,
+  optimizerSchema,
+  ResourceExhaustedError,
+  type OptimizerSpec,
+} from '@lth/core';
 import { putWeights, type ArtifactStore } from '@lth/store';
-import { activeBackend, batchTensors, learningRateAt, MaskedTrainer, tf } from '@lth/tensor';
+import {
+  activeBackend,
+  backendUsable,
+  batchTensors,
+  checkBatchFits,
+  learningRateAt,
+  MaskedTrainer,
+  tf,
+} from '@lth/tensor';
 import { finetuneV1, type CallContext, type ServiceBinding } from '@lth/grpc-kit';
 import { DataFeed, splitSize } from './data-feed';
 import { loadInitialWeights, loadMaskFor, networkFor, requireModel } from './model-weights';
+import { cleanUp } from './clean-up';
 import { Semaphore } from './semaphore';
 
 export interface FineTuneStats {
@@ -30,10 +45,17 @@ function optimizerFromProto(o: finetuneV1.OptimizerSettings | undefined): Optimi
  * Trains a masked model on a dataset pulled from the data service, streams progress, and
  * ends with the digest of the trained weights. Pruned weights stay exactly zero.
  */
+export interface FineTuneOptions {
+  maxConcurrent: number;
+  maxQueued: number;
+  /** The backend no longer computes (its memory is gone): the process must be replaced. */
+  onBackendLost?: (error: unknown) => void;
+}
+
 export function fineTuneService(
   store: ArtifactStore,
   feed: DataFeed,
-  options: { maxConcurrent: number; maxQueued: number },
+  options: FineTuneOptions,
   stats: FineTuneStats = { steps: 0, images: 0, imagesPerSecond: 0 },
 ): ServiceBinding {
   // TF.js runs one kernel at a time per process: concurrent trainings would only interleave.
@@ -46,9 +68,11 @@ export function fineTuneService(
       const optimizer = optimizerFromProto(req.optimizer);
       const info = await feed.describe(req.dataset);
       const release = await slots.acquire(ctx.signal);
-      const network = networkFor(req.model, info);
+      let network: ReturnType<typeof networkFor> | undefined;
       let trainer: MaskedTrainer | undefined;
       try {
+        network = networkFor(req.model, info);
+        checkBatchFits(network, req.batchSize, 'training');
         const init = { digest: req.initWeightsDigest, seed: req.seed, freshHead: req.freshHead };
         await loadInitialWeights(store, network, init);
         const mask = await loadMaskFor(store, network, req.maskDigest);
@@ -105,10 +129,21 @@ export function fineTuneService(
             value: { weightsDigest: digest, steps: step, finalLoss: lastLoss, trainSeconds, backend: activeBackend() },
           },
         };
+      } catch (e) {
+        // An allocation that failed mid-step can leave the backend unable to compute at all.
+        if (backendUsable()) throw e;
+        options.onBackendLost?.(e);
+        throw new ResourceExhaustedError(
+          `batch_size ${req.batchSize} ran the ${activeBackend()} backend out of memory ` +
+            `(${String((e as Error)?.message).slice(0, 120)}); this replica restarts: use a smaller batch_size`,
+        );
       } finally {
-        trainer?.dispose();
-        network.dispose();
-        release();
+        // The slot is released whatever disposing does: a throw here must not wedge the service.
+        cleanUp(
+          () => trainer?.dispose(),
+          () => network?.dispose(),
+          release,
+        );
       }
     },
   };

@@ -48,6 +48,11 @@ export interface ServeOptions {
   maxQueued?: number;
   /** host:port for GET /metrics (Prometheus); unset: no metrics endpoint. */
   metricsListen?: string;
+  /**
+   * The service cannot go on (its TF.js backend stopped computing): health already says
+   * NOT_SERVING; the process should exit so that its Deployment or parent starts a new one.
+   */
+  onFatal?: (reason: string) => void;
   log?: Logger;
 }
 
@@ -84,6 +89,14 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
     tensors: needsBackend,
   });
   let binding: ServiceBinding;
+  // Set once the server is up; the backend can only be lost while it serves.
+  const serving: { server?: RunningServer } = {};
+  const onBackendLost = (error: unknown) => {
+    serving.server?.setServing(false);
+    const reason = `the ${backend} backend stopped computing after: ${(error as Error)?.message ?? String(error)}`;
+    log.error({ backend }, reason);
+    options.onFatal?.(reason);
+  };
   let registry: DatasetRegistry | undefined;
   switch (kind) {
     case 'data':
@@ -104,7 +117,7 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
       binding = fineTuneService(
         store,
         new DataFeed(dataClient(openChannel(options.dataAddress!))),
-        { maxConcurrent: options.maxConcurrent ?? 1, maxQueued: options.maxQueued ?? 16 },
+        { maxConcurrent: options.maxConcurrent ?? 1, maxQueued: options.maxQueued ?? 16, onBackendLost },
         fineTuneStats,
       );
       break;
@@ -113,6 +126,7 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
       break;
   }
   const server = await startServer(options.listen, [binding], { log, onDone: metrics.onDone });
+  serving.server = server;
   if (needsBackend) {
     const report = await initBackend(parseBackendChoice(options.backend ?? process.env['LTH_BACKEND']));
     backend = report.backend;

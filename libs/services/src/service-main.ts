@@ -54,7 +54,14 @@ function serviceProgram(kind: ServiceKind): Command {
 /** Runs one service as a process: serve, print the address line, stop gracefully on SIGTERM. */
 async function runService(kind: ServiceKind, options: ServeOptions): Promise<void> {
   const log = options.log ?? createLogger(`lth-${kind}`);
-  const { server, backend, metrics } = await serve(kind, { ...options, log });
+  let fatal = false;
+  // Answer the call that failed first, then stop: the Deployment (or lth run) starts a new process.
+  const onFatal = () => {
+    if (fatal) return;
+    fatal = true;
+    setTimeout(() => void server.shutdown(2000).then(() => process.exit(1)), 100);
+  };
+  const { server, backend, metrics } = await serve(kind, { ...options, log, onFatal });
   const line: ListeningLine = {
     service: kind,
     address: server.address,

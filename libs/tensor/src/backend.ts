@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '@lth/core';
 import { registerWasmConv2DBackpropFilter } from './wasm-conv-backprop-filter';
@@ -86,4 +87,41 @@ export async function initBackend(
 export function activeBackend(): BackendName {
   if (!active) throw new Error('initBackend() has not run');
   return active.backend;
+}
+
+/** The wasm backend's memory is a 32-bit WebAssembly memory: 4 GiB at most, whatever the machine has. */
+const WASM_MEMORY_BYTES = 4 * 1024 ** 3;
+
+/**
+ * Bytes the active backend can give one training or evaluation: wasm's 4 GiB, most of this
+ * machine's memory on the CPU backends; unknown on a GPU (the device's memory is not visible
+ * here). LTH_TRAINING_MEMORY_BYTES overrides it (a GPU's memory, or a container's limit).
+ */
+export function memoryBudgetBytes(): number | undefined {
+  const configured = Number(process.env['LTH_TRAINING_MEMORY_BYTES']);
+  if (configured > 0) return configured;
+  switch (activeBackend()) {
+    case 'wasm':
+      return WASM_MEMORY_BYTES;
+    case 'tensorflow':
+    case 'cpu':
+      return totalmem() * 0.8;
+    case 'tensorflow-gpu':
+      return undefined;
+  }
+}
+
+/**
+ * Whether the backend still computes: after an allocation failure, wasm's memory can be left
+ * unusable (every later op fails) and only a new process recovers.
+ */
+export function backendUsable(): boolean {
+  try {
+    const sum = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
+    const ok = sum.dataSync()[0] === 3;
+    sum.dispose();
+    return ok;
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,7 @@
 export {
   initBackend,
   activeBackend,
+  backendUsable,
   parseBackendChoice,
   type BackendName,
   type BackendChoice,
@@ -11,6 +12,7 @@ export type { InputShape } from './models/input-shape';
 export { Network, isHead } from './network';
 export { batchTensors } from './pixels';
 export { MaskedTrainer } from './masked-trainer';
+export { checkBatchFits } from './memory-estimate';
 export { Evaluator } from './evaluator';
 export { learningRateAt } from './learning-rate';
 export * as tf from '@tensorflow/tfjs';

@@ -272,3 +272,58 @@ test('a service given a GPU that computes on the CPU says so in its log and in l
     }
   }
 });
+
+const OPTIMIZER = { learningRate: 0.05, momentum: 0.9, weightDecay: 0, milestones: [], gamma: 0.1, warmupSteps: 0 };
+const fineTuneRequest = (model: string, batchSize: number, maxSteps: number) => ({
+  model,
+  dataset: 'mnist',
+  initWeightsDigest: '',
+  maskDigest: '',
+  seed: 4,
+  freshHead: false,
+  epochs: 0,
+  maxSteps,
+  batchSize,
+  optimizer: OPTIMIZER,
+  maxExamples: 0,
+});
+
+test('a batch the backend cannot hold is refused up front with the largest that fits; service goes on', async () => {
+  if (services.backend === 'tensorflow-gpu') return; // a GPU's memory is not known here
+  await assert.rejects(
+    drain(clients.finetune.fineTune(fineTuneRequest('resnet-8', 65_536, 1))),
+    expectStatus(
+      GrpcStatus.RESOURCE_EXHAUSTED,
+      /batch_size 65536 needs about \d+\.\d GiB .*the largest batch that fits is about \d+/,
+    ),
+  );
+  // The training slot was released: the next request trains.
+  const events = (await drain(
+    clients.finetune.fineTune(fineTuneRequest('lenet-300-100', 32, 2)),
+  )) as finetuneV1.FineTuneResponse[];
+  assert.equal(events[events.length - 1]!.event?.$case, 'result');
+  assert.equal(await checkHealth(services.replicas[0]!.finetune), 'SERVING');
+});
+
+test('a backend that runs out of memory mid-step takes its service down (exit 1), not wedged', async () => {
+  const data = services.processes.find((p) => p.name === 'data')!.address;
+  // Told it has far more memory than wasm's 4 GiB, the service tries, and wasm's memory breaks.
+  const { child, line, stderr } = await spawnService(
+    PROGRAMS.finetune,
+    ['--listen', '127.0.0.1:0', '--store', storeRoot, '--data', data, '--backend', 'wasm'],
+    { LTH_TRAINING_MEMORY_BYTES: String(1e12) },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const client = connect({ ...services.replicas[0]!, finetune: line.address });
+  try {
+    await assert.rejects(
+      drain(client.finetune.fineTune(fineTuneRequest('resnet-8', 2048, 1))),
+      expectStatus(GrpcStatus.RESOURCE_EXHAUSTED, /batch_size 2048 ran the wasm backend out of memory/),
+    );
+    assert.equal(await exited, 1, 'the process exits so that it is replaced');
+    assert.match(stderr(), /the wasm backend stopped computing/);
+  } finally {
+    client.close();
+    child.kill('SIGKILL');
+  }
+});

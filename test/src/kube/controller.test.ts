@@ -493,15 +493,19 @@ test('the API server prunes unknown fields and refuses a spec its CRD schema doe
 test('a controller whose watch history expired (410 Gone) lists again and carries on', async () => {
   const controller = startController('solo');
   try {
-    await waitFor('the controller to lead', () => api.get('leases', 'lth', 'lth-controller')?.['spec'] !== undefined);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Its informers have listed and are watching (no other process watches this API server).
+    await waitFor('the controller to watch', () => api.watching('campaigns') > 0 && api.watching('jobs') > 0);
     const gone = api.expiredWatches();
     // The watches end, and more happens than the history keeps before they resume.
-    api.dropWatches();
-    for (let i = 0; i < 400; i++) {
-      api.create('events', 'lth', { metadata: { name: `flood-${i}` }, reason: 'Flood', message: '' } as never);
-    }
-    await waitFor('the watches to be refused with 410', () => api.expiredWatches() >= gone + 2);
+    let flood = 0;
+    await waitFor('both watches to be refused with 410', async () => {
+      api.dropWatches();
+      for (let i = 0; i < 400; i++) {
+        api.create('events', 'lth', { metadata: { name: `flood-${flood++}` }, reason: 'Flood', message: '' } as never);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      return api.expiredWatches() >= gone + 2;
+    });
     api.create('campaigns', 'lth', {
       metadata: { name: 'kilo' },
       spec: {

@@ -98,6 +98,8 @@ export interface FakeApiServer {
   dropWatches(): void;
   /** Watches answered 410 Gone because the history they asked for had expired. */
   expiredWatches(): number;
+  /** Watches open on a resource now. */
+  watching(plural: string): number;
   /** Requests seen, as "METHOD path" (for assertions on who did what). */
   requests: { method: string; path: string; userAgent: string }[];
   /** Updates that changed nothing, as plural/name[/status]. */
@@ -548,6 +550,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     used,
     onChange: (plural, listener) => void listeners.push({ plural, listener }),
     expiredWatches: () => expired,
+    watching: (plural) => [...watchers].filter((w) => w.plural === plural).length,
     dropWatches: () => {
       for (const w of watchers) w.res.end();
       watchers.clear();
