@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError as UsageError } from 'commander';
 import { DRIVER_EXIT, type TaskRef } from '@lth/core';
 import { connect, exitCodeOf, runTask, type DriverEvent } from '@lth/driver';
+import { onParentGone } from '@lth/grpc-kit';
 import { ArtifactStore } from '@lth/store';
 
 function roundNumber(value: string): number {
@@ -50,6 +51,7 @@ async function main(): Promise<number> {
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGTERM', onSignal);
+  onParentGone(onSignal); // lth run was killed: stop, as on SIGTERM
   const emit = (e: DriverEvent) => process.stdout.write(JSON.stringify(e) + '\n');
   try {
     const outcome = await runTask(task, {

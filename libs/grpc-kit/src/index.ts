@@ -22,3 +22,4 @@ export {
 export { createLogger, type Logger } from './logger';
 export { Status as GrpcStatus, ClientError, type CallContext } from 'nice-grpc';
 export { splitEnum, splitName, type SplitName } from './split';
+export { onParentGone, PARENT_PIPE_ENV } from './parent-pipe';

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { DRIVER_EXIT, driverArgs, type TaskRef, type ServiceAddresses } from '@lth/core';
 import { parseDriverEvent, type DriverEvent } from '@lth/driver';
 import { PermanentTaskError, type Executor } from './executor';
-import type { Program } from './program';
+import { spawnProgram, type Program } from './program';
 
 /**
  * Runs each attempt as a child process of the driver: the same program a Kubernetes Job runs.
@@ -23,10 +22,7 @@ export class ChildProcessExecutor implements Executor {
     signal?: AbortSignal,
   ): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.driver.command, [...this.driver.args, ...driverArgs(task, services, this.storeRoot)], {
-        env: { ...process.env, ...this.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawnProgram(this.driver, driverArgs(task, services, this.storeRoot), this.env);
       const stderr: string[] = [];
       createInterface({ input: child.stdout }).on('line', (line) => {
         const event = parseDriverEvent(line);

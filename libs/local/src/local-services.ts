@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { ServiceAddresses } from '@lth/core';
 import { waitUntilServing } from '@lth/grpc-kit';
-import type { Program, Programs } from './program';
+import { spawnProgram, type Program, type Programs } from './program';
 
 type ServiceName = keyof ServiceAddresses;
 
@@ -42,11 +42,8 @@ function startOne(name: string, kind: ServiceName, flags: string[], options: Loc
   return new Promise((resolve, reject) => {
     const metricsFlags = options.metrics ? ['--metrics', '127.0.0.1:0'] : [];
     const program: Program = options.programs[kind];
-    const args = [...program.args, '--listen', '127.0.0.1:0', '--store', options.storeRoot, ...metricsFlags, ...flags];
-    const child = spawn(program.command, args, {
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = ['--listen', '127.0.0.1:0', '--store', options.storeRoot, ...metricsFlags, ...flags];
+    const child = spawnProgram(program, args, options.env ?? {});
     const tail: string[] = [];
     createInterface({ input: child.stderr! }).on('line', (line) => {
       tail.push(line);

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError as UsageError } from 'commander';
-import { shutdownOnSignals, createLogger } from '@lth/grpc-kit';
+import { createLogger, onParentGone, shutdownOnSignals } from '@lth/grpc-kit';
 import { serve, type ServeOptions, type ServiceKind } from './serve';
 
 /** The line a service prints on stdout once it serves: launchers read the bound address from it. */
@@ -71,6 +71,10 @@ async function runService(kind: ServiceKind, options: ServeOptions): Promise<voi
   };
   process.stdout.write(JSON.stringify(line) + '\n');
   shutdownOnSignals(server, log);
+  onParentGone(() => {
+    log.info('the process that started this one is gone: shutting down');
+    void server.shutdown(2000).then(() => process.exit(0));
+  });
 }
 
 /** Entry point of the service apps: parses the flags and serves until SIGTERM. */

@@ -227,6 +227,39 @@ test('lth run: starts its own services, prints the table, writes results.json an
   assert.match(csv[0]!, /^experiment,model,pretraining,task,seed,rewind,round,sparsity/);
 });
 
+/** Processes whose command line mentions `text` (this machine's ps). */
+function processesMentioning(text: string): string[] {
+  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return ps.stdout.split('\n').filter((l) => l.includes(text));
+}
+
+test('lth run killed with SIGKILL leaves no process behind; a rerun completes the campaign', async () => {
+  const dir = await tempDir('killed');
+  const file = join(dir, 'tiny.yaml');
+  await writeFile(file, TINY_CAMPAIGN);
+  const store = join(dir, 'store');
+  const args = [CLI, 'run', file, '--out', join(dir, 'out'), '--store', store, '--quiet'];
+  const env = { ...process.env, LTH_CACHE: CACHE_DIR };
+  const run = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Killed while a driver trains: the services and a driver are running.
+  await new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (processesMentioning(store).some((l) => l.includes('--experiment'))) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 100);
+  });
+  assert.ok(processesMentioning(store).length >= 5, 'four services and a driver');
+  run.kill('SIGKILL');
+  const until = Date.now() + 20_000;
+  while (processesMentioning(store).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(processesMentioning(store), [], 'children outlived lth run');
+  const rerun = spawnSync(process.execPath, args, { encoding: 'utf8', env });
+  assert.equal(rerun.status, 0, rerun.stderr);
+  assert.ok(!(await filesUnder(store)).some((f) => f.includes('.tmp-')), 'a temporary file left behind');
+});
+
 test('lth validate and lth run refuse an invalid campaign with one line per field and exit 2', async () => {
   const dir = await tempDir('invalid');
   const file = join(dir, 'bad.yaml');
