@@ -36,3 +36,4 @@ export { isMatching, denseAccuracyOf, winningSparsity, summarizeExperiment } fro
 export { resultsToCsv } from './analysis/results-csv';
 export { encodeWeights, decodeWeights, applyMask, type WeightSpec } from './weights/weights-format';
 export { meanOverReplicates, type ScoredRound } from './analysis/replicates';
+export { quote, QUOTE_MAX } from './quote';

@@ -4,7 +4,7 @@ import { cachedExamples } from './example-cache';
 import { Dataset } from './dataset';
 import { readIdxPair } from './idx';
 import { loadFashionMnistPackage, loadMnistPackage } from './npm-packages';
-import { InvalidArgumentError, NotFoundError } from '@lth/core';
+import { InvalidArgumentError, NotFoundError, quote } from '@lth/core';
 
 export interface DatasetDefinition {
   name: string;
@@ -120,7 +120,9 @@ export class DatasetRegistry {
   get(name: string): Promise<Dataset> {
     const d = this.definitions.get(name);
     if (!d)
-      return Promise.reject(new InvalidArgumentError(`unknown dataset "${name}" (known: ${this.names().join(', ')})`));
+      return Promise.reject(
+        new InvalidArgumentError(`unknown dataset ${quote(name)} (known: ${this.names().join(', ')})`),
+      );
     let p = this.loaded.get(name);
     if (!p) {
       p = d.load(this.cacheDir);

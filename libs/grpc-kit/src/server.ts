@@ -3,8 +3,15 @@ import { HealthDefinition, HealthServiceImpl, HealthState } from 'nice-grpc-serv
 import type { Logger } from 'pino';
 import { callMiddleware, type CallOptions } from './call-middleware';
 
-/** The largest message a call may carry (a weights artifact travels by digest, never inline). */
+/** The largest message a call may carry: a batch of images from the data service. */
 export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The largest request any lth service accepts. Requests name datasets, models and artifacts (by
+ * digest) and carry no tensors, so a few kilobytes is plenty; anything bigger is refused by gRPC
+ * itself (RESOURCE_EXHAUSTED) before it is decoded or can reach a message.
+ */
+export const MAX_REQUEST_BYTES = 64 * 1024;
 
 /** A service to serve: its full name (for health) and how it adds itself to a server. */
 export interface ServiceBinding {
@@ -36,7 +43,7 @@ export async function startServer(
   const { log } = options;
   const shutdownController = new AbortController();
   const server = createServer({
-    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
   const health = HealthState();

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InvalidArgumentError } from '@lth/core';
+import { InvalidArgumentError, quote } from '@lth/core';
 import { DatasetRegistry, idxDataset } from '@lth/datasets';
 import { ArtifactStore, defaultStoreRoot } from '@lth/store';
 import { initBackend, parseBackendChoice } from '@lth/tensor';
@@ -105,7 +105,7 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
       );
       for (const spec of options.idx ?? []) {
         const [name, dir] = spec.split('=');
-        if (!name || !dir) throw new InvalidArgumentError(`--idx wants NAME=DIR, got "${spec}"`);
+        if (!name || !dir) throw new InvalidArgumentError(`--idx wants NAME=DIR, got ${quote(spec)}`);
         registry.add(idxDataset(name, dir));
       }
       binding = dataService(registry, dataStats);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { InvalidArgumentError, NotFoundError } from '@lth/core';
+import { InvalidArgumentError, NotFoundError, quote } from '@lth/core';
 
 /** A digest names an artifact: `sha256:` and 64 hex digits. */
 export type Digest = string;
@@ -24,7 +24,8 @@ export function digestOf(bytes: Uint8Array): Digest {
 }
 
 export function checkDigest(value: string, field = 'digest'): Digest {
-  if (!DIGEST.test(value)) throw new InvalidArgumentError(`${field} "${value}" is not a digest (want sha256:<64 hex>)`);
+  if (!DIGEST.test(value))
+    throw new InvalidArgumentError(`${field} ${quote(value)} is not a digest (want sha256:<64 hex>)`);
   return value;
 }
 
@@ -55,7 +56,7 @@ export class ArtifactStore {
 
   private refPath(name: string): string {
     if (!REF.test(name) || name.split('/').some((p) => p === '.' || p === '..')) {
-      throw new InvalidArgumentError(`ref name "${name}" is not valid`);
+      throw new InvalidArgumentError(`ref name ${quote(name)} is not valid`);
     }
     return join(this.root, 'refs', name);
   }

@@ -1,6 +1,6 @@
 import { totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError } from '@lth/core';
+import { InvalidArgumentError, quote } from '@lth/core';
 import { registerWasmConv2DBackpropFilter } from './wasm-conv-backprop-filter';
 import { registerWasmConv2DBackpropInput } from './wasm-conv-backprop-input';
 
@@ -57,7 +57,7 @@ let active: BackendReport | undefined;
 export function parseBackendChoice(value: string | undefined): BackendChoice {
   const v = value ?? 'auto';
   if (v === 'auto' || (BACKENDS as readonly string[]).includes(v)) return v as BackendChoice;
-  throw new InvalidArgumentError(`LTH_BACKEND "${v}" is not one of auto, ${BACKENDS.join(', ')}`);
+  throw new InvalidArgumentError(`LTH_BACKEND ${quote(v)} is not one of auto, ${BACKENDS.join(', ')}`);
 }
 
 /**

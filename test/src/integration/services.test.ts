@@ -245,6 +245,27 @@ async function spawnService(program: Program, args: string[], env: Record<string
   return { child, line, stderr: () => stderr };
 }
 
+test('huge input is never echoed: a long field gets a short message, a huge request is refused by size', async () => {
+  const long = 'x'.repeat(50_000);
+  await assert.rejects(
+    clients.pruning.prune({ weightsDigest: long, maskDigest: '', policy: GLOBAL_20 }),
+    (e: unknown) => {
+      const err = e as ClientError;
+      assert.equal(GrpcStatus[err.code], 'INVALID_ARGUMENT');
+      assert.match(err.details, /weights_digest "x{64}"\.\.\. \(50000 characters\) is not a digest/);
+      assert.ok(err.details.length < 200, `a ${err.details.length}-character message`);
+      return true;
+    },
+  );
+  await assert.rejects(
+    clients.data.describeDataset({ name: 'y'.repeat(1_000_000) }),
+    expectStatus(GrpcStatus.RESOURCE_EXHAUSTED, /larger than max/),
+  );
+  // The connection and the service are fine afterwards.
+  assert.equal(await checkHealth(services.replicas[0]!.pruning), 'SERVING');
+  assert.equal((await clients.data.describeDataset({ name: 'mnist' })).dataset?.numClasses, 10);
+});
+
 test('SIGTERM: a service stops serving, drains and exits 0', async () => {
   const { child, line } = await spawnService(PROGRAMS.pruning, ['--listen', '127.0.0.1:0', '--store', storeRoot]);
   assert.equal(await checkHealth(line.address), 'SERVING');

@@ -209,7 +209,9 @@ test('a finished campaign is left alone: no reconcile, no status write, no Event
   const port = await freePort();
   const controller = startController('quiet', port);
   try {
-    await waitFor('the controller to lead', () => api.get('leases', 'lth', 'lth-controller')?.['spec'] !== undefined);
+    // It leads (its own metric says so: the Lease may still name an earlier controller) and has
+    // looked at every campaign once.
+    await waitFor('the controller to lead', async () => (await metric(port, 'lth_leader').catch(() => 0)) === 1);
     await new Promise((r) => setTimeout(r, 1500));
     const writes = () =>
       api.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/campaigns/alpha/status')).length;

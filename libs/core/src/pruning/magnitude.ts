@@ -2,6 +2,7 @@ import { FailedPreconditionError, InvalidArgumentError } from '../errors';
 import { isPrunable, type PruningPolicy } from './policy';
 import { selectKth } from './select';
 import { countKept, sizeOf, type Mask, type MaskTensor, type WeightTensor } from './tensors';
+import { quote } from '../quote';
 
 /** The mask that keeps every prunable weight. */
 export function denseMask(weights: readonly WeightTensor[], policy: PruningPolicy): Mask {
@@ -25,7 +26,8 @@ function candidates(weights: readonly WeightTensor[], current: Mask | undefined,
     const existing = current?.get(weight.name);
     if (existing && existing.keep.length !== weight.values.length) {
       throw new FailedPreconditionError(
-        `mask tensor "${weight.name}" has ${existing.keep.length} entries but the weight has ${weight.values.length}`,
+        `mask tensor ${quote(weight.name)} has ${existing.keep.length} entries ` +
+          `but the weight has ${weight.values.length}`,
       );
     }
     out.push({ weight, keep: existing ? existing.keep.slice() : new Uint8Array(weight.values.length).fill(1) });
@@ -100,9 +102,11 @@ export function checkMaskFits(weights: readonly { name: string; shape: readonly 
   const byName = new Map(weights.map((w) => [w.name, w]));
   for (const [name, m] of mask) {
     const w = byName.get(name);
-    if (!w) throw new FailedPreconditionError(`mask names tensor "${name}", which the weights do not have`);
+    if (!w) throw new FailedPreconditionError(`mask names tensor ${quote(name)}, which the weights do not have`);
     if (sizeOf(w.shape) !== m.keep.length || w.shape.join('x') !== m.shape.join('x')) {
-      throw new FailedPreconditionError(`mask tensor "${name}" has shape [${m.shape}] but the weight has [${w.shape}]`);
+      throw new FailedPreconditionError(
+        `mask tensor ${quote(name)} has shape [${m.shape}] but the weight has [${w.shape}]`,
+      );
     }
   }
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors';
 import { sizeOf, type Mask } from './tensors';
+import { quote } from '../quote';
 
 /**
  * A mask on disk: magic `LTHMASK1`, a little-endian u32 header length, a JSON header naming
@@ -43,7 +44,7 @@ export function decodeMask(bytes: Uint8Array): Mask {
   for (const { name, shape } of header.tensors) {
     const n = sizeOf(shape);
     const byteCount = Math.ceil(n / 8);
-    if (offset + byteCount > bytes.length) fail(`tensor "${name}" runs past the end`);
+    if (offset + byteCount > bytes.length) fail(`tensor ${quote(name)} runs past the end`);
     const keep = new Uint8Array(n);
     for (let i = 0; i < n; i++) keep[i] = (bytes[offset + (i >>> 3)]! >>> (i & 7)) & 1;
     mask.set(name, { shape, keep });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { quote } from '../quote';
 
 /**
  * The campaign file: one schema, used by `lth validate`, `lth run` and (later) the CRD, so that
@@ -174,7 +175,7 @@ export const campaignSchema = z
     const seen = new Set<string>();
     c.pretrainings.forEach((p, i) => {
       if (seen.has(p.name)) {
-        ctx.addIssue({ code: 'custom', path: ['pretrainings', i, 'name'], message: `duplicate name "${p.name}"` });
+        ctx.addIssue({ code: 'custom', path: ['pretrainings', i, 'name'], message: `duplicate name ${quote(p.name)}` });
       }
       seen.add(p.name);
     });

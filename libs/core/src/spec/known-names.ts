@@ -1,5 +1,6 @@
 import type { CampaignSpec } from './campaign-schema';
 import { CampaignSpecError, type SpecIssue } from './parse-campaign';
+import { quote } from '../quote';
 
 export interface KnownNames {
   models: readonly string[];
@@ -10,7 +11,7 @@ export interface KnownNames {
 export function checkKnownNames(spec: CampaignSpec, known: KnownNames): void {
   const issues: SpecIssue[] = [];
   const unknown = (kind: string, value: string, list: readonly string[]) =>
-    `unknown ${kind} "${value}" (known: ${list.join(', ')})`;
+    `unknown ${kind} ${quote(value)} (known: ${list.join(', ')})`;
   spec.models.forEach((m, i) => {
     if (!known.models.includes(m)) issues.push({ path: `models[${i}]`, message: unknown('model', m, known.models) });
   });

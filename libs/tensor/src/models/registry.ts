@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError } from '@lth/core';
+import { InvalidArgumentError, quote } from '@lth/core';
 import type { InputShape } from './input-shape';
 import { buildLenet300100 } from './lenet';
 import { buildCifarResnet } from './resnet';
@@ -28,7 +28,7 @@ export const models = new Map(definitions.map((d) => [d.name, d]));
 
 export function getModel(name: string): ModelDefinition {
   const d = models.get(name);
-  if (!d) throw new InvalidArgumentError(`unknown model "${name}" (known: ${[...models.keys()].join(', ')})`);
+  if (!d) throw new InvalidArgumentError(`unknown model ${quote(name)} (known: ${[...models.keys()].join(', ')})`);
   return d;
 }
 
