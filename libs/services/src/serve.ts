@@ -4,6 +4,7 @@ import { DatasetRegistry, idxDataset } from '@lth/datasets';
 import { ArtifactStore, defaultStoreRoot } from '@lth/store';
 import { initBackend, parseBackendChoice } from '@lth/tensor';
 import {
+  checkHealth,
   createLogger,
   dataClient,
   openChannel,
@@ -91,7 +92,9 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
   let binding: ServiceBinding;
   // Set once the server is up; the backend can only be lost while it serves.
   const serving: { server?: RunningServer } = {};
+  let backendLost = false;
   const onBackendLost = (error: unknown) => {
+    backendLost = true;
     serving.server?.setServing(false);
     const reason = `the ${backend} backend stopped computing after: ${(error as Error)?.message ?? String(error)}`;
     log.error({ backend }, reason);
@@ -156,6 +159,35 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
     : undefined;
   if (metricsServer) server.shutdownSignal.addEventListener('abort', () => void metricsServer.close(), { once: true });
   server.setServing(true);
+  if (needsData) watchUpstream(server, options.dataAddress!, log, () => backendLost);
   log.info({ address: server.address, backend, metrics: metricsServer?.address }, `${kind} service serving`);
   return { kind, server, backend, metrics: metricsServer };
+}
+
+/** How often a service asks its upstream (the data service) whether it serves. */
+const UPSTREAM_CHECK_MS = 2000;
+
+/**
+ * Health means ready: fine-tuning and evaluation cannot work without the data service, so they
+ * say NOT_SERVING while it does not answer SERVING, and SERVING again when it does.
+ */
+function watchUpstream(server: RunningServer, dataAddress: string, log: Logger, lost: () => boolean): void {
+  let upstreamServing = true;
+  let checking = false;
+  const check = async () => {
+    if (checking) return; // a check can take up to its deadline, longer than the interval
+    checking = true;
+    const status = await checkHealth(dataAddress).catch(() => 'UNREACHABLE');
+    checking = false;
+    const ok = status === 'SERVING';
+    if (ok !== upstreamServing) {
+      upstreamServing = ok;
+      if (ok) log.info({ data: dataAddress }, 'the data service serves again: SERVING');
+      else log.warn({ data: dataAddress, status }, 'the data service does not serve: NOT_SERVING until it does');
+    }
+    if (!server.shutdownSignal.aborted) server.setServing(ok && !lost());
+  };
+  const timer = setInterval(() => void check(), UPSTREAM_CHECK_MS);
+  timer.unref();
+  server.shutdownSignal.addEventListener('abort', () => clearInterval(timer), { once: true });
 }

@@ -8,7 +8,7 @@ import type { LocalServices, Program } from '@lth/local';
 import { createRng, type WeightTensor } from '@lth/core';
 import { checkHealth, ClientError, GrpcStatus, pruningV1, splitEnum, type finetuneV1 } from '@lth/grpc-kit';
 import { ArtifactStore, putWeights } from '@lth/store';
-import { argv, filesUnder, PROGRAMS, startServices, tempDir } from './harness';
+import { argv, CACHE_DIR, filesUnder, freePort, PROGRAMS, startServices, tempDir } from './harness';
 
 const GLOBAL_20 = {
   strategy: pruningV1.Strategy.STRATEGY_GLOBAL_MAGNITUDE,
@@ -346,5 +346,30 @@ test('a backend that runs out of memory mid-step takes its service down (exit 1)
   } finally {
     client.close();
     child.kill('SIGKILL');
+  }
+});
+
+test('fine-tuning says NOT_SERVING while its data service is away, and SERVING when it is back', async () => {
+  const port = await freePort();
+  const dataArgs = ['--listen', `127.0.0.1:${port}`, '--store', storeRoot, '--preload', 'mnist'];
+  const dataEnv = { LTH_CACHE: CACHE_DIR };
+  let data = await spawnService(PROGRAMS.data, dataArgs, dataEnv);
+  const args = ['--listen', '127.0.0.1:0', '--store', storeRoot, '--data', data.line.address];
+  const finetune = await spawnService(PROGRAMS.finetune, args);
+  const health = () => checkHealth(finetune.line.address);
+  const until = async (status: string) => {
+    const deadline = Date.now() + 20_000;
+    while ((await health()) !== status && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    return health();
+  };
+  try {
+    assert.equal(await health(), 'SERVING');
+    data.child.kill('SIGKILL');
+    assert.equal(await until('NOT_SERVING'), 'NOT_SERVING');
+    data = await spawnService(PROGRAMS.data, dataArgs, dataEnv);
+    assert.equal(await until('SERVING'), 'SERVING');
+  } finally {
+    finetune.child.kill('SIGKILL');
+    data.child.kill('SIGKILL');
   }
 });
