@@ -1,11 +1,24 @@
 import { z } from 'zod';
 import { quote } from '../quote';
+import { roundsToReach } from '../ladder';
 
 /**
  * The campaign file: one schema, used by `lth validate`, `lth run` and (later) the CRD, so that
  * all of them accept and reject the same documents. Every field has a default where a sane one
  * exists; ids are computed from the settings with defaults omitted.
  */
+
+/** The largest value of a uint32 proto field (steps, examples, milestones): what a request can carry. */
+const UINT32_MAX = 4_294_967_295;
+/** Seeds travel as uint64 but are JavaScript numbers here: exact up to 2^53 - 1. */
+const SEED_MAX = Number.MAX_SAFE_INTEGER;
+/** Pruning rounds after round 0, however they are asked for (rounds or targetSparsity at a rate). */
+export const MAX_ROUNDS = 100;
+/** Experiments in one campaign (models x pre-trainings x tasks x seeds). */
+export const MAX_EXPERIMENTS = 10_000;
+
+const seed = z.number().int().min(0).max(SEED_MAX);
+const count32 = z.number().int().min(0).max(UINT32_MAX);
 
 const name = z
   .string()
@@ -17,9 +30,9 @@ export const optimizerSchema = z
     momentum: z.number().min(0).max(1).default(0.9),
     weightDecay: z.number().min(0).default(0),
     /** Epochs at which the learning rate is multiplied by gamma. */
-    milestones: z.array(z.number().int().positive()).default([]),
+    milestones: z.array(count32.positive()).max(1000).default([]),
     gamma: z.number().positive().max(1).default(0.1),
-    warmupSteps: z.number().int().min(0).default(0),
+    warmupSteps: count32.default(0),
   })
   .strict();
 
@@ -27,10 +40,10 @@ export const trainingSchema = z
   .object({
     epochs: z.number().int().positive().max(10_000).default(1),
     /** Stop after this many steps; 0 runs every epoch. */
-    maxSteps: z.number().int().min(0).default(0),
+    maxSteps: count32.default(0),
     batchSize: z.number().int().positive().max(65_536).default(128),
     /** Use at most this many training examples a pass; 0 uses the whole split. */
-    maxExamples: z.number().int().min(0).default(0),
+    maxExamples: count32.default(0),
     optimizer: optimizerSchema.default(() => optimizerSchema.parse({})),
   })
   .strict();
@@ -40,7 +53,7 @@ const supervisedPretraining = z
     name,
     kind: z.literal('supervised'),
     dataset: z.string().min(1),
-    seed: z.number().int().min(0).default(0),
+    seed: seed.default(0),
     training: trainingSchema.default(() => trainingSchema.parse({})),
   })
   .strict();
@@ -93,7 +106,7 @@ export const pruningSchema = z
 export const impSchema = z
   .object({
     /** Pruning rounds after the dense round 0. */
-    rounds: z.number().int().min(1).max(100).optional(),
+    rounds: z.number().int().min(1).max(MAX_ROUNDS).optional(),
     /** Alternative to rounds: prune until at least this sparsity. */
     targetSparsity: z.number().gt(0).lt(1).optional(),
     /** Where survivors are rewound to: the pre-trained weights, or the seed's random init. */
@@ -103,13 +116,25 @@ export const impSchema = z
   .strict()
   .refine((v) => !(v.rounds !== undefined && v.targetSparsity !== undefined), {
     message: 'give rounds or targetSparsity, not both',
+  })
+  .superRefine((v, ctx) => {
+    if (v.targetSparsity === undefined) return;
+    const rounds = roundsToReach(v.targetSparsity, v.pruning.rate);
+    if (rounds <= MAX_ROUNDS) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['targetSparsity'],
+      message:
+        `${v.targetSparsity} at a pruning rate of ${v.pruning.rate} takes ${rounds.toExponential(2)} rounds; ` +
+        `at most ${MAX_ROUNDS}: raise imp.pruning.rate or lower the target`,
+    });
   });
 
 export const evaluationSchema = z
   .object({
     split: z.enum(['validation', 'test']).default('test'),
     batchSize: z.number().int().positive().max(65_536).default(1000),
-    maxExamples: z.number().int().min(0).default(0),
+    maxExamples: count32.default(0),
   })
   .strict();
 
@@ -160,7 +185,7 @@ export const campaignSchema = z
     models: z.array(z.string().min(1)).min(1),
     pretrainings: z.array(pretrainingSchema).min(1),
     tasks: z.array(z.string().min(1)).min(1),
-    seeds: z.array(z.number().int().min(0)).min(1).default([0]),
+    seeds: z.array(seed).min(1).max(MAX_EXPERIMENTS, `at most ${MAX_EXPERIMENTS} seeds`).default([0]),
     imp: impSchema.default(() => impSchema.parse({})),
     finetune: trainingSchema.default(() => trainingSchema.parse({})),
     evaluation: evaluationSchema.default(() => evaluationSchema.parse({})),
@@ -172,6 +197,15 @@ export const campaignSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    const grid = c.models.length * c.pretrainings.length * c.tasks.length * c.seeds.length;
+    if (grid > MAX_EXPERIMENTS) {
+      const shape = `${c.models.length} x ${c.pretrainings.length} x ${c.tasks.length} x ${c.seeds.length}`;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['seeds'],
+        message: `models x pretrainings x tasks x seeds is ${shape} = ${grid} experiments; at most ${MAX_EXPERIMENTS}`,
+      });
+    }
     const seen = new Set<string>();
     c.pretrainings.forEach((p, i) => {
       if (seen.has(p.name)) {

@@ -107,3 +107,25 @@ imp: { targetSparsity: 0.9 }
   assert.equal(new Set(experiments.map((e) => e.id)).size, experiments.length);
   assert.equal(lastRound(spec), 11); // 1 - 0.8^11 = 0.914
 });
+
+test('absurd campaigns are refused by the limit they break, before anything expands', () => {
+  const head = 'name: a\nmodels: [lenet-300-100]\npretrainings: [{ name: p, kind: none }]\ntasks: [mnist]\n';
+  assert.deepEqual(issuesOf(`${head}imp: { targetSparsity: 0.99, pruning: { rate: 1.0e-10 } }\n`), [
+    'imp.targetSparsity: 0.99 at a pruning rate of 1e-10 takes 4.61e+10 rounds; at most 100: ' +
+      'raise imp.pruning.rate or lower the target',
+  ]);
+  assert.match(issuesOf(`${head}finetune: { maxSteps: 5000000000 }\n`)[0]!, /^finetune\.maxSteps: /);
+  assert.match(issuesOf(`${head}seeds: [9007199254740992]\n`)[0]!, /^seeds\[0\]: /);
+  const seeds = (n: number) => Array.from({ length: n }, (_, i) => i).join(',');
+  const grid = (n: number) =>
+    'name: a\nmodels: [lenet-300-100, resnet-8]\npretrainings: [{ name: p, kind: none }]\n' +
+    `tasks: [mnist, fashion-mnist]\nseeds: [${seeds(n)}]\n`;
+  assert.equal(expandCampaign(parseCampaign(grid(2500))).length, 10_000, 'the limit itself is allowed');
+  assert.deepEqual(issuesOf(grid(2501)), [
+    'seeds: models x pretrainings x tasks x seeds is 2 x 1 x 2 x 2501 = 10004 experiments; at most 10000',
+  ]);
+  assert.deepEqual(issuesOf(`${head}seeds: [${seeds(10_001)}]\n`), ['seeds: at most 10000 seeds']);
+  assert.deepEqual(issuesOf(`${head}seeds: [${seeds(1_400_000)}]\n`), [
+    '(file): the campaign is 10088986 characters; at most 1048576',
+  ]);
+});

@@ -37,7 +37,14 @@ export function validateCampaign(document: unknown): CampaignSpec {
 }
 
 /** Parses and validates campaign YAML (or JSON) text. */
+/** A campaign file is a page of settings: anything larger is refused before it is parsed. */
+export const MAX_CAMPAIGN_CHARACTERS = 1024 * 1024;
+
 export function parseCampaign(text: string): CampaignSpec {
+  if (text.length > MAX_CAMPAIGN_CHARACTERS) {
+    const message = `the campaign is ${text.length} characters; at most ${MAX_CAMPAIGN_CHARACTERS}`;
+    throw new CampaignSpecError([{ path: '(file)', message }]);
+  }
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
     throw new CampaignSpecError(
