@@ -285,4 +285,17 @@ test('lth validate and lth run refuse an invalid campaign with one line per fiel
   assert.equal(res.status, 2);
   assert.match(res.stderr, /models\[0\]: unknown model "lenet-5000" \(known: lenet-300-100, resnet-8, resnet-20\)/);
   assert.deepEqual(await filesUnder(join(dir, 'out')), []);
+  // A billion laughs: nine lines of aliases, refused like any other bad file.
+  const letters = 'abcdefghi';
+  const bomb = [...letters].map((l, i) =>
+    i === 0
+      ? `${l}: &${l} [x, x, x, x, x, x, x, x, x, x]`
+      : `${l}: &${l} [${Array(10)
+          .fill(`*${letters[i - 1]}`)
+          .join(', ')}]`,
+  );
+  await writeFile(file, bomb.join('\n'));
+  const laughs = spawnSync(process.execPath, [CLI, 'validate', file], { encoding: 'utf8' });
+  assert.equal(laughs.status, 2);
+  assert.equal(laughs.stderr.trim(), `${file}: (yaml): Excessive alias count indicates a resource exhaustion attack`);
 });

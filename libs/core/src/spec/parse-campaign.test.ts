@@ -69,8 +69,16 @@ test('unknown models and datasets are named with what is known', () => {
   );
 });
 
-test('YAML syntax errors are reported, not thrown raw', () => {
-  assert.ok(issuesOf('name: [unclosed\n')[0]!.startsWith('(yaml line'));
+test('YAML syntax errors are reported with their line, not thrown raw; an alias bomb is refused', () => {
+  assert.match(issuesOf('name: demo\nmodels: [lenet\ntasks: [mnist]\n')[0]!, /^\(yaml line [23]\): /);
+  const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 9; i++)
+    bomb.push(
+      `${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(10)
+        .fill(`*${'abcdefghij'[i - 1]}`)
+        .join(', ')}]`,
+    );
+  assert.deepEqual(issuesOf(bomb.join('\n')), ['(yaml): Excessive alias count indicates a resource exhaustion attack']);
 });
 
 test('experiment ids ignore defaults and key order, and change with real settings', () => {

@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { campaignSchema, type CampaignSpec } from './campaign-schema';
 import { InvalidArgumentError } from '../errors';
@@ -37,6 +37,9 @@ export function validateCampaign(document: unknown): CampaignSpec {
 }
 
 /** Parses and validates campaign YAML (or JSON) text. */
+/** Aliases a campaign may expand (yaml's default budget, stated): more is a resource-exhaustion attack. */
+const MAX_YAML_ALIASES = 100;
+
 /** A campaign file is a page of settings: anything larger is refused before it is parsed. */
 export const MAX_CAMPAIGN_CHARACTERS = 1024 * 1024;
 
@@ -45,14 +48,22 @@ export function parseCampaign(text: string): CampaignSpec {
     const message = `the campaign is ${text.length} characters; at most ${MAX_CAMPAIGN_CHARACTERS}`;
     throw new CampaignSpecError([{ path: '(file)', message }]);
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     throw new CampaignSpecError(
       doc.errors.map((e) => ({
-        path: `(yaml line ${e.linePos?.[0]?.line ?? '?'})`,
+        path: `(yaml line ${lineCounter.linePos(e.pos[0]).line})`,
         message: e.message.split('\n')[0]!,
       })),
     );
   }
-  return validateCampaign(doc.toJS());
+  let document: unknown;
+  try {
+    // Aliases are expanded with a budget: a few lines of anchors cannot become billions of nodes.
+    document = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (e) {
+    throw new CampaignSpecError([{ path: '(yaml)', message: (e as Error).message.split('\n')[0]! }]);
+  }
+  return validateCampaign(document);
 }
