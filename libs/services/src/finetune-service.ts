@@ -2,6 +2,7 @@ import {
   deriveSeed,
   InvalidArgumentError,
   optimizerSchema,
+  quote,
   ResourceExhaustedError,
   type OptimizerSpec,
 } from '@lth/core';
@@ -121,6 +122,15 @@ export function fineTuneService(
           }
         }
         const weights = await network.getWeights();
+        // A run that diverged is not a ticket: nothing is stored, and the same settings would
+        // diverge again (training is deterministic), so retrying cannot help.
+        const broken = weights.find((w) => !w.values.every(Number.isFinite));
+        if (broken || !Number.isFinite(lastLoss)) {
+          throw new InvalidArgumentError(
+            `training diverged (loss ${lastLoss} at step ${step}` +
+              `${broken ? `; ${quote(broken.name)} has non-finite values` : ''}): lower optimizer.learningRate`,
+          );
+        }
         const trainSeconds = (performance.now() - started) / 1000;
         const digest = await putWeights(store, weights);
         yield {

@@ -373,3 +373,19 @@ test('fine-tuning says NOT_SERVING while its data service is away, and SERVING w
     data.child.kill('SIGKILL');
   }
 });
+
+test('a learning rate that makes training diverge is refused as bad input, and no weights are stored', async () => {
+  const request = {
+    ...fineTuneRequest('lenet-300-100', 32, 5),
+    optimizer: { ...OPTIMIZER, learningRate: 1e30 },
+  };
+  const before = (await filesUnder(storeRoot)).length;
+  await assert.rejects(
+    drain(clients.finetune.fineTune(request)),
+    expectStatus(
+      GrpcStatus.INVALID_ARGUMENT,
+      /training diverged \(loss (NaN|-?Infinity) at step 5.*lower optimizer\.learningRate/,
+    ),
+  );
+  assert.equal((await filesUnder(storeRoot)).length, before, 'the diverged weights were stored');
+});
