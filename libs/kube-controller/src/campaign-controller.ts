@@ -169,14 +169,12 @@ export class CampaignController {
     };
     this.campaigns.on('add', enqueueCampaign);
     this.campaigns.on('update', enqueueCampaign);
-    this.jobs.on('add', (j) => {
+    const onJob = (j: K8s.V1Job) => {
       if (this.jobIndex.upsert(j)) this.wakeSlotWaiter();
       enqueueOwner(j);
-    });
-    this.jobs.on('update', (j) => {
-      if (this.jobIndex.upsert(j)) this.wakeSlotWaiter();
-      enqueueOwner(j);
-    });
+    };
+    this.jobs.on('add', onJob);
+    this.jobs.on('update', onJob);
     this.jobs.on('delete', (j) => {
       if (this.jobIndex.remove(j)) this.wakeSlotWaiter();
       enqueueOwner(j);

@@ -429,22 +429,28 @@ test('with two controller replicas only the Lease holder creates Jobs', async ()
   }
 });
 
+/**
+ * A campaign the CRD's OpenAPI schema lets through but the controller refuses: rounds and
+ * targetSparsity together.
+ */
+function createRefusedCampaign(name: string): void {
+  const spec = {
+    name,
+    models: ['lenet-300-100'],
+    pretrainings: [{ name: 'p', kind: 'none' }],
+    tasks: ['mnist'],
+    imp: { rounds: 2, targetSparsity: 0.5 },
+  };
+  api.create('campaigns', 'lth', { metadata: { name }, spec } as never);
+}
+
 // A real API server refuses this spec already (the CRD's CEL rule, which the fake does not
 // evaluate); the controller's own check still holds for CRDs older than the controller.
 test('a custom resource past the schema is refused by the controller, a condition naming the field', async () => {
   const port = await freePort();
   const controller = startController('solo', port);
   try {
-    api.create('campaigns', 'lth', {
-      metadata: { name: 'echo' },
-      spec: {
-        name: 'echo',
-        models: ['lenet-300-100'],
-        pretrainings: [{ name: 'p', kind: 'none' }],
-        tasks: ['mnist'],
-        imp: { rounds: 2, targetSparsity: 0.5 },
-      },
-    } as never);
+    createRefusedCampaign('echo');
     const status = await waitFor('echo to be refused', () =>
       statusOf('echo')?.phase === 'Invalid' ? statusOf('echo') : undefined,
     );
@@ -508,16 +514,7 @@ test('a controller whose watch history expired (410 Gone) lists again and carrie
       await new Promise((r) => setTimeout(r, 500));
       return api.expiredWatches() >= gone + 2;
     });
-    api.create('campaigns', 'lth', {
-      metadata: { name: 'kilo' },
-      spec: {
-        name: 'kilo',
-        models: ['lenet-300-100'],
-        pretrainings: [{ name: 'p', kind: 'none' }],
-        tasks: ['mnist'],
-        imp: { rounds: 2, targetSparsity: 0.5 },
-      },
-    } as never);
+    createRefusedCampaign('kilo');
     await waitFor('kilo to be seen (and refused) after the relist', () => statusOf('kilo')?.phase === 'Invalid');
   } finally {
     await stopController(controller);
