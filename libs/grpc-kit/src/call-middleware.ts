@@ -1,8 +1,9 @@
 import { Status, type CallContext, type ServerMiddleware } from 'nice-grpc';
 import { isAbortError } from 'abort-controller-x';
 import type { Logger } from 'pino';
-import { CancelledError } from '@lth/core';
+import { CancelledError, UnavailableError } from '@lth/core';
 import { toServerError } from './status';
+import { checkDecoded } from './request-decoding';
 
 export interface CallOptions {
   log: Logger;
@@ -24,11 +25,13 @@ export function callMiddleware(options: CallOptions): ServerMiddleware {
     const done = (code: Status) => options.onDone?.(method, code, Number(process.hrtime.bigint() - started) / 1e9);
     const controller = new AbortController();
     const onCancel = () => controller.abort(new CancelledError('cancelled by the client'));
-    const onShutdown = () => controller.abort(new CancelledError('the server is shutting down'));
+    // UNAVAILABLE, not CANCELLED: the call did nothing wrong and succeeds against another replica or a restart.
+    const onShutdown = () => controller.abort(new UnavailableError('the server is shutting down'));
     context.signal.addEventListener('abort', onCancel, { once: true });
     options.shutdown?.addEventListener('abort', onShutdown, { once: true });
     if (options.shutdown?.aborted) onShutdown();
     try {
+      checkDecoded(call.request);
       const result = yield* call.next(call.request, { ...context, signal: controller.signal });
       done(Status.OK);
       return result;

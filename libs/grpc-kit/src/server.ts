@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'nice-grpc';
 import { HealthDefinition, HealthServiceImpl, HealthState } from 'nice-grpc-server-health';
 import type { Logger } from 'pino';
+import type { TsProtoServiceDefinition } from 'nice-grpc';
 import { callMiddleware, type CallOptions } from './call-middleware';
+import { withCheckedDecoding } from './request-decoding';
 
 /** The largest message a call may carry: a batch of images from the data service. */
 export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
@@ -54,7 +56,12 @@ export async function startServer(
   setServing(false);
   server.add(HealthDefinition, HealthServiceImpl(health));
   const calls = callMiddleware({ ...options, shutdown: shutdownController.signal });
-  for (const s of services) s.register(server.with(calls));
+  const checked = server.with(calls);
+  const checkedServer: Pick<Server, 'add'> = {
+    add: (definition, implementation) =>
+      checked.add(withCheckedDecoding(definition as TsProtoServiceDefinition) as typeof definition, implementation),
+  };
+  for (const s of services) s.register(checkedServer);
   const port = await server.listen(address);
   const host = address.slice(0, address.lastIndexOf(':'));
   let stopping: Promise<void> | undefined;

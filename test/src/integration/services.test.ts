@@ -1,12 +1,22 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect, type ServiceClients } from '@lth/driver';
 import type { LocalServices, Program } from '@lth/local';
 import { createRng, type WeightTensor } from '@lth/core';
-import { checkHealth, ClientError, GrpcStatus, pruningV1, splitEnum, type finetuneV1 } from '@lth/grpc-kit';
+import {
+  checkHealth,
+  ClientError,
+  dataClient,
+  GrpcStatus,
+  openChannel,
+  pruningV1,
+  splitEnum,
+  type finetuneV1,
+} from '@lth/grpc-kit';
 import { ArtifactStore, putWeights } from '@lth/store';
 import { argv, CACHE_DIR, filesUnder, freePort, PROGRAMS, startServices, tempDir } from './harness';
 
@@ -180,7 +190,11 @@ test('bad input gets the right status and a clear message, and writes nothing', 
   );
   await assert.rejects(
     prune({ ...policy, excludePatterns: ['(('] }),
-    expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.excludePatterns\.0: is not a valid regular expression/),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.excludePatterns\.0: is not a valid RE2 regular expression/),
+  );
+  await assert.rejects(
+    prune({ ...policy, excludePatterns: ['(a+)+\\1'.padEnd(10_000, 'x')] }),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.excludePatterns\.0: .*longer than 256 characters/),
   );
   assert.deepEqual(await filesUnder(storeRoot), before, 'a refused call wrote to the store');
 });
@@ -266,12 +280,82 @@ test('huge input is never echoed: a long field gets a short message, a huge requ
   assert.equal((await clients.data.describeDataset({ name: 'mnist' })).dataset?.numClasses, 10);
 });
 
+/** Sends raw bytes as a unary request, as a client in another language (or a broken one) might. */
+function rawUnary(address: string, path: string, body: Buffer): Promise<{ code: number; details: string }> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      body,
+      (err) => {
+        client.close();
+        resolve({ code: err?.code ?? GrpcStatus.OK, details: err?.details ?? '' });
+      },
+    );
+  });
+}
+
+/** Protobuf varint of a non-negative integer of any size. */
+function varint(n: bigint): number[] {
+  const out = [];
+  for (; n >= 0x80n; n >>= 7n) out.push(Number(n & 0x7fn) | 0x80);
+  return [...out, Number(n)];
+}
+
+test('a request that does not decode is INVALID_ARGUMENT, a seed beyond 2^53 - 1 by name', async () => {
+  const path = '/lth.pruning.v1.PruningService/RandomPrune';
+  const address = services.replicas[0]!.pruning;
+  // RandomPruneRequest field 2 (seed, uint64, wire type 0) = 2^60: valid protobuf, not an exact JS number.
+  const bigSeed = await rawUnary(address, path, Buffer.from([0x10, ...varint(2n ** 60n)]));
+  assert.equal(GrpcStatus[bigSeed.code], 'INVALID_ARGUMENT', bigSeed.details);
+  assert.match(bigSeed.details, /^seed: must be at most 9007199254740991/);
+  const garbage = await rawUnary(address, path, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]));
+  assert.equal(GrpcStatus[garbage.code], 'INVALID_ARGUMENT', garbage.details);
+  assert.match(garbage.details, /not a valid protobuf message/);
+  assert.equal(await checkHealth(address), 'SERVING');
+});
+
 test('SIGTERM: a service stops serving, drains and exits 0', async () => {
   const { child, line } = await spawnService(PROGRAMS.pruning, ['--listen', '127.0.0.1:0', '--store', storeRoot]);
   assert.equal(await checkHealth(line.address), 'SERVING');
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
+});
+
+test('SIGTERM mid-stream: the client gets UNAVAILABLE (retry elsewhere), the log says so at info', async () => {
+  const args = ['--listen', '127.0.0.1:0', '--store', storeRoot, '--preload', 'mnist'];
+  const data = await spawnService(PROGRAMS.data, args, { LTH_CACHE: CACHE_DIR });
+  const exited = new Promise<number | null>((resolve) => data.child.once('exit', (code) => resolve(code)));
+  const channel = openChannel(data.line.address);
+  const request = { dataset: 'mnist', split: splitEnum('train'), seed: 0, batchSize: 10, shuffle: false };
+  const stream = dataClient(channel).streamBatches({ ...request, shardIndex: 0, shardCount: 1, maxExamples: 0 });
+  let received = 0;
+  await assert.rejects(
+    (async () => {
+      for await (const batch of stream) {
+        assert.equal(batch.count, 10);
+        if (++received === 2) data.child.kill('SIGTERM');
+      }
+    })(),
+    expectStatus(GrpcStatus.UNAVAILABLE, /the server is shutting down/),
+  );
+  channel.close();
+  assert.equal(await exited, 0);
+  assert.ok(received < 700, `the stream ran to its end (${received} batches)`);
+  const lines = data
+    .stderr()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level: number; msg: string });
+  assert.deepEqual(
+    lines.filter((l) => l.level >= 40),
+    [],
+    'a shutdown is not a warning or an error',
+  );
+  assert.ok(lines.some((l) => l.level === 30 && l.msg === 'shutting down'));
 });
 
 test('a service given a GPU that computes on the CPU says so in its log and in lth_gpu_missing', async () => {

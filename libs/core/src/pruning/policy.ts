@@ -1,4 +1,5 @@
 import type { PruningSpec } from '../spec/campaign-schema';
+import { compileNamePattern } from './name-pattern';
 
 export type PruningPolicy = PruningSpec;
 
@@ -12,7 +13,7 @@ export function isPrunable(name: string, policy: Pick<PruningPolicy, 'excludePat
   const layer = name.slice(0, -'/kernel'.length);
   if (layer === 'head') return false;
   if (layer === 'stem' && !policy.pruneStem) return false;
-  return !policy.excludePatterns.some((p) => new RegExp(p).test(name));
+  return !policy.excludePatterns.some((p) => compileNamePattern(p).test(name));
 }
 
 /** How many weights IMP may prune, from names and shapes alone (the dense round's count). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { quote } from '../quote';
 import { roundsToReach } from '../ladder';
+import { NAME_PATTERN_MAX_LENGTH, NAME_PATTERNS_MAX, namePatternError } from '../pruning/name-pattern';
 
 /**
  * The campaign file: one schema, used by `lth validate`, `lth run` and (later) the CRD, so that
@@ -86,18 +87,18 @@ export const pruningSchema = z
     strategy: z.enum(['global', 'layerwise']).default('global'),
     /** Fraction of the remaining prunable weights removed each round. */
     rate: z.number().gt(0).lt(1).default(0.2),
-    /** Regular expressions over weight names that are never pruned. */
+    /** RE2 regular expressions over weight names that are never pruned (no backreferences, no lookaround). */
     excludePatterns: z
       .array(
-        z.string().refine((p) => {
-          try {
-            new RegExp(p);
-            return true;
-          } catch {
-            return false;
-          }
-        }, 'is not a valid regular expression'),
+        z
+          .string()
+          .max(NAME_PATTERN_MAX_LENGTH, `is longer than ${NAME_PATTERN_MAX_LENGTH} characters`)
+          .superRefine((p, ctx) => {
+            const error = p.length <= NAME_PATTERN_MAX_LENGTH && namePatternError(p);
+            if (error) ctx.addIssue({ code: 'custom', message: error });
+          }),
       )
+      .max(NAME_PATTERNS_MAX)
       .default([]),
     pruneStem: z.boolean().default(false),
   })
