@@ -52,6 +52,11 @@ export class ProgressView {
     }
   }
 
+  /** A line that is not about one experiment (a service restarted), printed above the bars. */
+  notice(text: string): void {
+    this.line(text);
+  }
+
   private line(text: string): void {
     if (this.multibar) this.multibar.log(text + '\n');
     else this.out.write(text + '\n');
@@ -113,6 +118,13 @@ export class ProgressView {
             ips: '',
           });
         else this.line(text);
+        break;
+      }
+      case 'retrying': {
+        const what =
+          event.task.kind === 'round' ? `${label(event.task.experiment)}: round ${event.task.round}` : 'pre-training';
+        const delay = (event.delayMs / 1000).toFixed(1);
+        this.line(`${what}: ${event.service} service unavailable (${event.reason}); calling again in ${delay} s`);
         break;
       }
       case 'task-failed': {

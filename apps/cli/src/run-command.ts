@@ -57,6 +57,10 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     if (!flags.quiet) process.stdout.write(text + '\n');
   };
 
+  // Warnings reach the user even with --quiet, above the progress bars when they are drawn.
+  const shown: { view?: ProgressView } = {};
+  const notice = (text: string) => (shown.view ? shown.view.notice(text) : process.stderr.write(text + '\n'));
+
   let services: LocalServices | undefined;
   let replicas: ServiceAddresses[];
   const given = [flags.data, flags.pruning, flags.finetune, flags.evaluation];
@@ -76,6 +80,11 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       storeRoot,
       finetuneReplicas,
       metrics: flags.metricsPort !== undefined,
+      onRestart: (r) =>
+        notice(
+          `warning: the ${r.service} service exited (${r.exit}); starting it again on ${r.address} in ` +
+            `${(r.delayMs / 1000).toFixed(0)} s (exit ${r.crashes} in a row)`,
+        ),
     });
     replicas = services.replicas;
     const listed = services.processes.map((p) => `${p.name} ${p.address}${p.metrics ? ` (metrics ${p.metrics})` : ''}`);
@@ -94,6 +103,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   }
 
   const view = flags.quiet ? undefined : new ProgressView(experiments, lastRound(spec));
+  shown.view = view;
   if (view) observers.push((e) => view.handle(e));
   const stop = new AbortController();
   const onSignal = () => stop.abort();

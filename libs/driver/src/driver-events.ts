@@ -6,6 +6,8 @@ export type DriverPhase = 'pretraining' | 'prune' | 'finetune' | 'evaluate';
 export type DriverEvent =
   | { type: 'phase'; phase: DriverPhase }
   | { type: 'progress'; step: number; totalSteps: number; loss: number; imagesPerSecond: number }
+  /** A service answered UNAVAILABLE; the call is repeated after delayMs. */
+  | { type: 'retrying'; service: string; attempt: number; delayMs: number; reason: string }
   | { type: 'pretraining-finished'; record: PretrainingRecord }
   | { type: 'round-finished'; record: RoundRecord };
 

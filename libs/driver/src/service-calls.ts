@@ -1,6 +1,7 @@
 import type { Experiment, PruningSpec, TrainingSpec } from '@lth/core';
 import { pruningV1, splitEnum } from '@lth/grpc-kit';
 import type { DriverDeps } from './driver-deps';
+import { retryUnavailable } from './unavailable-retry';
 
 export interface Trained {
   weightsDigest: string;
@@ -21,7 +22,11 @@ export interface FineTuneInput {
 }
 
 /** Fine-tunes through the service, forwarding its progress; resolves with the trained weights. */
-export async function fineTune(deps: DriverDeps, input: FineTuneInput): Promise<Trained> {
+export function fineTune(deps: DriverDeps, input: FineTuneInput): Promise<Trained> {
+  return retryUnavailable('finetune', () => fineTuneOnce(deps, input), deps);
+}
+
+async function fineTuneOnce(deps: DriverDeps, input: FineTuneInput): Promise<Trained> {
   const { clients, emit, signal } = deps;
   const { training, ...request } = input;
   const { optimizer, ...schedule } = training;
@@ -46,7 +51,8 @@ export interface EvaluateInput {
 export function evaluate(deps: DriverDeps, input: EvaluateInput) {
   const { clients } = deps;
   const { evaluation, ...request } = input;
-  return clients.evaluation.evaluate({ ...request, ...evaluation, split: splitEnum(evaluation.split) });
+  const split = splitEnum(evaluation.split);
+  return retryUnavailable('evaluation', () => clients.evaluation.evaluate({ ...request, ...evaluation, split }), deps);
 }
 
 function policyToProto(p: PruningSpec): pruningV1.PruningPolicy {
@@ -64,5 +70,5 @@ export function prune(deps: DriverDeps, input: { weightsDigest: string; maskDige
     maskDigest: input.maskDigest,
     policy: policyToProto(input.pruning),
   };
-  return clients.pruning.prune(request);
+  return retryUnavailable('pruning', () => clients.pruning.prune(request), deps);
 }

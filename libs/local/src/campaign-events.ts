@@ -8,6 +8,8 @@ export type CampaignEvent =
   | { type: 'progress'; task: Task; step: number; totalSteps: number; loss: number; imagesPerSecond: number }
   | { type: 'pretraining-finished'; pretraining: Pretraining; record: PretrainingRecord; skipped: boolean }
   | { type: 'round-finished'; experiment: Experiment; record: RoundRecord; skipped: boolean }
+  /** A service answered UNAVAILABLE (restarting, shutting down); the driver calls again after delayMs. */
+  | { type: 'retrying'; task: Task; service: string; attempt: number; delayMs: number; reason: string }
   | { type: 'task-failed'; task: Task; attempt: number; error: string; willRetry: boolean }
   | { type: 'experiment-failed'; experiment: Experiment; error: string }
   /** A finished task's record failed its digest check: the task counts as not finished and runs again. */

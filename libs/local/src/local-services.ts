@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { ServiceAddresses } from '@lth/core';
 import { waitUntilServing } from '@lth/grpc-kit';
-import { spawnProgram, type Program, type Programs } from './program';
+import { spawnProgram, type Programs } from './program';
 
 type ServiceName = keyof ServiceAddresses;
 
@@ -15,6 +15,8 @@ export interface LocalServicesOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with each service's stderr line (structured logs). */
   onLog?: (service: string, line: string) => void;
+  /** A service that exited on its own is started again on its address after delayMs. */
+  onRestart?: (restart: ServiceRestart) => void;
   startTimeoutMs?: number;
   /** Extra flags for the data service (e.g. --preload mnist). */
   dataFlags?: string[];
@@ -22,28 +24,49 @@ export interface LocalServicesOptions {
   metrics?: boolean;
 }
 
+export interface ServiceRestart {
+  service: string;
+  /** `code 1` or `signal SIGKILL`. */
+  exit: string;
+  address: string;
+  delayMs: number;
+  /** Exits in a row without a minute of serving between them. */
+  crashes: number;
+}
+
 export interface LocalServices {
   /** One address set per fine-tuning replica (data, pruning and evaluation are shared). */
   replicas: ServiceAddresses[];
   backend: string;
-  processes: { name: string; pid: number; address: string; metrics?: string }[];
+  /** The processes serving now (a restarted service has a new pid, the same address). */
+  readonly processes: { name: string; pid: number; address: string; metrics?: string }[];
   stop(): Promise<void>;
 }
 
 interface Started {
-  name: string;
   child: ChildProcess;
   address: string;
   backend: string;
   metrics?: string;
 }
 
-function startOne(name: string, kind: ServiceName, flags: string[], options: LocalServicesOptions): Promise<Started> {
+/** Like the kubelet's CrashLoopBackOff, on a local scale: 1 s, doubling to 30 s, reset by a minute of serving. */
+const RESTART_DELAY_MS = { initial: 1_000, max: 30_000, resetAfter: 60_000 };
+
+function startProcess(kind: ServiceName, listen: Listen, flags: string[], options: LocalServicesOptions) {
+  const metricsFlags = options.metrics ? ['--metrics', listen.metrics ?? '127.0.0.1:0'] : [];
+  const args = ['--listen', listen.address ?? '127.0.0.1:0', '--store', options.storeRoot, ...metricsFlags, ...flags];
+  return spawnProgram(options.programs[kind], args, options.env ?? {});
+}
+
+interface Listen {
+  address?: string;
+  metrics?: string;
+}
+
+/** Resolves with the address line a service prints once it listens; rejects if it exits first. */
+function whenListening(name: string, child: ChildProcess, options: LocalServicesOptions): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const metricsFlags = options.metrics ? ['--metrics', '127.0.0.1:0'] : [];
-    const program: Program = options.programs[kind];
-    const args = ['--listen', '127.0.0.1:0', '--store', options.storeRoot, ...metricsFlags, ...flags];
-    const child = spawnProgram(program, args, options.env ?? {});
     const tail: string[] = [];
     createInterface({ input: child.stderr! }).on('line', (line) => {
       tail.push(line);
@@ -54,13 +77,9 @@ function startOne(name: string, kind: ServiceName, flags: string[], options: Loc
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (settled) return;
       try {
-        const { address, backend, metrics } = JSON.parse(line) as {
-          address: string;
-          backend: string;
-          metrics?: string;
-        };
+        const { address, backend, metrics } = JSON.parse(line) as Omit<Started, 'child'>;
         settled = true;
-        resolve({ name, child, address, backend, metrics });
+        resolve({ child, address, backend, metrics });
       } catch {
         // not the address line
       }
@@ -75,40 +94,99 @@ function startOne(name: string, kind: ServiceName, flags: string[], options: Loc
 }
 
 /**
+ * One service process, kept running as a Deployment keeps its pod: when it exits on its own (a
+ * lost backend exits 1, an operator's SIGKILL) it is started again on the same address, so the
+ * drivers' calls find it again (they repeat UNAVAILABLE calls for a while).
+ */
+class SupervisedService {
+  /** The process that last served; its address is the service's for good. */
+  current: Started | undefined;
+  /** The process started last (serving, or still starting). */
+  private child: ChildProcess | undefined;
+  private stopping = false;
+  private crashes = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly kind: ServiceName,
+    private readonly flags: string[],
+    private readonly options: LocalServicesOptions,
+  ) {}
+
+  async start(): Promise<Started> {
+    this.child = startProcess(this.kind, {}, this.flags, this.options);
+    this.watch(await whenListening(this.name, this.child, this.options));
+    return this.current!;
+  }
+
+  private watch(started: Started): void {
+    this.current = started;
+    const since = Date.now();
+    started.child.once('exit', (code, signal) => {
+      if (Date.now() - since >= RESTART_DELAY_MS.resetAfter) this.crashes = 0;
+      this.exited(signal ? `signal ${signal}` : `code ${code}`);
+    });
+  }
+
+  private exited(exit: string): void {
+    if (this.stopping) return;
+    this.crashes++;
+    const delayMs = Math.min(RESTART_DELAY_MS.max, RESTART_DELAY_MS.initial * 2 ** (this.crashes - 1));
+    const { address, metrics } = this.current!;
+    this.options.onRestart?.({ service: this.name, exit, address, delayMs, crashes: this.crashes });
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping) return;
+      this.child = startProcess(this.kind, { address, metrics }, this.flags, this.options);
+      // Exited before serving (its port taken, a bad start): the same backoff, once more doubled.
+      whenListening(this.name, this.child, this.options).then(
+        (started) => this.watch(started),
+        (err: Error) => this.exited(err.message.split('\n')[0]!),
+      );
+    }, delayMs);
+  }
+
+  stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    return new Promise<void>((resolve) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+      const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+}
+
+/**
  * Starts the four services as separate processes on 127.0.0.1 ephemeral ports, as a cluster
- * runs them as pods, and waits until each one's health check says SERVING.
+ * runs them as pods, waits until each one's health check says SERVING, and restarts any that
+ * exits before stop().
  */
 export async function startLocalServices(options: LocalServicesOptions): Promise<LocalServices> {
-  const started: Started[] = [];
+  const started: SupervisedService[] = [];
   const stop = async () => {
-    await Promise.all(
-      started.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            if (s.child.exitCode !== null || s.child.signalCode !== null) return resolve();
-            const force = setTimeout(() => s.child.kill('SIGKILL'), 15_000);
-            s.child.once('exit', () => {
-              clearTimeout(force);
-              resolve();
-            });
-            s.child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(started.map((s) => s.stop()));
+  };
+  const supervise = (name: string, kind: ServiceName, flags: string[]) => {
+    const service = new SupervisedService(name, kind, flags, options);
+    started.push(service);
+    return service.start();
   };
   try {
-    const data = await startOne('data', 'data', options.dataFlags ?? [], options);
-    started.push(data);
+    const data = await supervise('data', 'data', options.dataFlags ?? []);
+    const dataFlag = ['--data', data.address];
     const others = await Promise.all([
-      startOne('pruning', 'pruning', [], options),
-      startOne('evaluation', 'evaluation', ['--data', data.address], options),
-      ...Array.from({ length: options.finetuneReplicas }, (_, i) =>
-        startOne(`finetune-${i}`, 'finetune', ['--data', data.address], options),
-      ),
+      supervise('pruning', 'pruning', []),
+      supervise('evaluation', 'evaluation', dataFlag),
+      ...Array.from({ length: options.finetuneReplicas }, (_, i) => supervise(`finetune-${i}`, 'finetune', dataFlag)),
     ]);
-    started.push(...others);
     const timeout = options.startTimeoutMs ?? 120_000;
-    await Promise.all(started.map((s) => waitUntilServing(s.address, timeout)));
+    await Promise.all([data, ...others].map((s) => waitUntilServing(s.address, timeout)));
     const [pruning, evaluation, ...finetunes] = others as [Started, Started, ...Started[]];
     return {
       replicas: finetunes.map((f) => ({
@@ -118,7 +196,14 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
         finetune: f.address,
       })),
       backend: finetunes[0]?.backend ?? evaluation.backend,
-      processes: started.map((s) => ({ name: s.name, pid: s.child.pid!, address: s.address, metrics: s.metrics })),
+      get processes() {
+        return started.map(({ name, current }) => ({
+          name,
+          pid: current!.child.pid!,
+          address: current!.address,
+          metrics: current!.metrics,
+        }));
+      },
       stop,
     };
   } catch (e) {

@@ -49,6 +49,7 @@ function forward(task: Task, event: DriverEvent, emit: (e: CampaignEvent) => voi
     case 'phase':
       return emit({ type: 'phase', task, phase: event.phase });
     case 'progress':
+    case 'retrying':
       return emit({ ...event, task });
     case 'round-finished':
       if (task.kind === 'round')

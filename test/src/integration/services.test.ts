@@ -178,12 +178,22 @@ test('bad input gets the right status and a clear message, and writes nothing', 
     drain(clients.finetune.fineTune({ ...good, optimizer })),
     expectStatus(GrpcStatus.INVALID_ARGUMENT, /optimizer\.learningRate/),
   );
+  // NaN travels as a valid double; it must not become a default or train anything.
+  await assert.rejects(
+    drain(clients.finetune.fineTune({ ...good, optimizer: { ...optimizer, learningRate: NaN } })),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /optimizer\.learningRate/),
+  );
   const weights = 'sha256:' + '1'.repeat(64);
   const prune = (policy: Parameters<typeof clients.pruning.prune>[0]['policy']) =>
     clients.pruning.prune({ weightsDigest: weights, maskDigest: '', policy });
   const policy = GLOBAL_20;
   await assert.rejects(prune(undefined), expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy is required/));
   await assert.rejects(prune({ ...policy, rate: 0 }), expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.rate/));
+  await assert.rejects(prune({ ...policy, rate: NaN }), expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.rate/));
+  await assert.rejects(
+    prune({ ...policy, strategy: 7 as pruningV1.Strategy }),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.strategy/),
+  );
   await assert.rejects(
     prune({ ...policy, strategy: pruningV1.Strategy.STRATEGY_UNSPECIFIED }),
     expectStatus(GrpcStatus.INVALID_ARGUMENT, /policy\.strategy/),
