@@ -18,7 +18,7 @@ import {
   type LocalServices,
 } from '@lth/local';
 import { CampaignMetrics, startMetricsServer, type MetricsServer } from '@lth/metrics';
-import { ArtifactStore, defaultStoreRoot, writeFileAtomically } from '@lth/store';
+import { ArtifactStore, defaultStoreRoot, sweepTemporaryFiles, writeFileAtomically } from '@lth/store';
 import { loadCampaign } from './campaign-file';
 import { localPrograms } from './programs';
 import { ProgressView } from './progress-view';
@@ -101,6 +101,12 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     observers.push(observeCampaign(metrics, campaignView, lastRound(spec)));
     log(`campaign metrics: http://${metricsServer.address}/metrics`);
   }
+
+  // Writers killed between write and rename (lth run under SIGKILL, say) leave their temporary files.
+  const swept =
+    (await sweepTemporaryFiles(storeRoot, { recursive: true })) +
+    (await sweepTemporaryFiles(outDir, { recursive: false }));
+  if (swept > 0) log(`removed ${swept} temporary file(s) that killed writers left behind`);
 
   const view = flags.quiet ? undefined : new ProgressView(experiments, lastRound(spec));
   shown.view = view;

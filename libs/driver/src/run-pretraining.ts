@@ -3,6 +3,7 @@ import { putWeights } from '@lth/store';
 import type { DriverDeps } from './driver-deps';
 import { readLayersModelWeights } from './import-layers-model';
 import { refs, type PretrainingRecord } from './records';
+import { ownRecord } from './store-progress';
 import { evaluate, fineTune } from './service-calls';
 
 async function produce(pretraining: Pretraining, deps: DriverDeps): Promise<PretrainingRecord> {
@@ -36,13 +37,14 @@ async function produce(pretraining: Pretraining, deps: DriverDeps): Promise<Pret
 }
 
 /**
- * Produces θ_p (idempotent: a pre-training already in the store is returned as it is).
+ * Produces θ_p (idempotent: a pre-training already in the store is returned as it is; a corrupt record
+ * is computed again).
  * Supervised pre-trainings train on their dataset from the seed; file ones import a TF.js model.
  */
 export async function runPretraining(pretraining: Pretraining, deps: DriverDeps): Promise<PretrainingRecord> {
   const { store } = deps;
-  const existing = await store.getRef(refs.pretraining(pretraining.id));
-  if (existing) return store.getJson<PretrainingRecord>(existing);
+  const existing = await ownRecord<PretrainingRecord>(store, refs.pretraining(pretraining.id));
+  if (existing) return existing;
   deps.emit({ type: 'phase', phase: 'pretraining' });
   const record = await produce(pretraining, deps);
   await store.setRef(refs.pretraining(pretraining.id), await store.putJson(record));

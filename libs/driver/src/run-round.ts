@@ -1,7 +1,8 @@
 import { countPrunable, FailedPreconditionError, type Experiment } from '@lth/core';
-import { ArtifactCorruptError, getWeightSpecs } from '@lth/store';
+import { getWeightSpecs } from '@lth/store';
 import { InputProducers } from './corrupt-input';
 import type { DriverDeps } from './driver-deps';
+import { ownRecord } from './store-progress';
 import { refs, type PretrainingRecord, type RoundRecord } from './records';
 import { evaluate, fineTune, prune } from './service-calls';
 
@@ -65,15 +66,8 @@ async function maskOf(
 export async function runRound(experiment: Experiment, round: number, deps: DriverDeps): Promise<RoundRecord> {
   const { store } = deps;
   const own = refs.round(experiment.id, round);
-  const existing = await store.getRef(own);
-  if (existing) {
-    try {
-      return await store.getJson<RoundRecord>(existing);
-    } catch (e) {
-      if (!(e instanceof ArtifactCorruptError)) throw e;
-      await store.removeRef(own); // its own record is corrupt: computed again, below
-    }
-  }
+  const existing = await ownRecord<RoundRecord>(store, own);
+  if (existing) return existing;
   if (!Number.isInteger(round) || round < 0) throw new FailedPreconditionError(`round ${round} is not a round number`);
   const inputs = new InputProducers();
   try {

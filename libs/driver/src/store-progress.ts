@@ -31,6 +31,17 @@ async function readRecord<T>(
 }
 
 /**
+ * A driver's check before it computes a task: the task's record, or undefined. A corrupt record is
+ * withdrawn (its ref removed), so the task is computed again and its ref names a whole record.
+ */
+export async function ownRecord<T>(store: ArtifactStore, ref: string): Promise<T | undefined> {
+  let corrupt = false;
+  const record = await readRecord<T>(store, ref, () => (corrupt = true));
+  if (corrupt) await store.removeRef(ref);
+  return record;
+}
+
+/**
  * The finished rounds 0..lastRound of an experiment, in order, as the store has them: up to the
  * first missing or corrupt record.
  */

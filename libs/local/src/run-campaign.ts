@@ -101,7 +101,13 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
   const settingsDigest = new Map<string, string>();
   for (const p of pretrainingsOf(experiments)) settingsDigest.set(p.id, await store.putJson(p));
   for (const e of experiments) settingsDigest.set(e.id, await store.putJson(e));
-  const onCorrupt: OnCorruptRecord = (ref, e) => emit({ type: 'record-corrupt', ref, error: e.message });
+  const reported = new Set<string>();
+  const onCorrupt: OnCorruptRecord = (ref, e) => {
+    // Found by the report of finished work and again by the planner's read: said once.
+    if (reported.has(`${ref} ${e.digest}`)) return;
+    reported.add(`${ref} ${e.digest}`);
+    emit({ type: 'record-corrupt', ref, error: e.message });
+  };
   await reportFinished(spec, store, emit, onCorrupt);
   const finished = new StoreProgressCache(onCorrupt);
 

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, NotFoundError, quote } from '@lth/core';
+import { temporaryPathFor } from './atomic-file';
 
 /** A digest names an artifact: `sha256:` and 64 hex digits. */
 export type Digest = string;
@@ -63,7 +64,7 @@ export class ArtifactStore {
 
   private async writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
     await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+    const temp = temporaryPathFor(path);
     try {
       const handle = await open(temp, 'w');
       try {

@@ -6,5 +6,5 @@ export {
   type Digest,
   type StoreCounters,
 } from './artifact-store';
-export { writeFileAtomically } from './atomic-file';
+export { writeFileAtomically, sweepTemporaryFiles } from './atomic-file';
 export { putWeights, getWeights, getWeightSpecs, putMask, getMask } from './tensor-artifacts';

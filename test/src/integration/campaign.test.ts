@@ -8,7 +8,17 @@ import { driverArgs, expandCampaign, parseCampaign, type CampaignResults, type T
 import { refs } from '@lth/driver';
 import { ChildProcessExecutor, runCampaign, type CampaignEvent, type LocalServices } from '@lth/local';
 import { ArtifactStore } from '@lth/store';
-import { argv, CACHE_DIR, CLI, filesUnder, PROGRAMS, startServices, tempDir, TINY_CAMPAIGN } from './harness';
+import {
+  argv,
+  CACHE_DIR,
+  CLI,
+  filesUnder,
+  processesMentioning,
+  PROGRAMS,
+  startServices,
+  tempDir,
+  TINY_CAMPAIGN,
+} from './harness';
 
 let storeRoot: string;
 let services: LocalServices;
@@ -226,12 +236,6 @@ test('lth run: starts its own services, prints the table, writes results.json an
   assert.equal(csv.length, 1 + 6);
   assert.match(csv[0]!, /^experiment,model,pretraining,task,seed,rewind,round,sparsity/);
 });
-
-/** Processes whose command line mentions `text` (this machine's ps). */
-function processesMentioning(text: string): string[] {
-  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return ps.stdout.split('\n').filter((l) => l.includes(text));
-}
 
 test('lth run killed with SIGKILL leaves no process behind; a rerun completes the campaign', async () => {
   const dir = await tempDir('killed');

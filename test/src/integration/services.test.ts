@@ -1,11 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import * as grpc from '@grpc/grpc-js';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { connect, type ServiceClients } from '@lth/driver';
-import type { LocalServices, Program } from '@lth/local';
+import type { LocalServices } from '@lth/local';
 import { createRng, type WeightTensor } from '@lth/core';
 import {
   checkHealth,
@@ -18,44 +14,31 @@ import {
   type finetuneV1,
 } from '@lth/grpc-kit';
 import { ArtifactStore, putWeights } from '@lth/store';
-import { argv, CACHE_DIR, filesUnder, freePort, PROGRAMS, startServices, tempDir } from './harness';
+import { CACHE_DIR, filesUnder, freePort, PROGRAMS } from './harness';
+import {
+  drain,
+  expectStatus,
+  fineTuneRequest,
+  GLOBAL_20,
+  OPTIMIZER,
+  rawUnary,
+  serveForTests,
+  spawnService,
+  varint,
+  type ServedForTests,
+} from './calls';
 
-const GLOBAL_20 = {
-  strategy: pruningV1.Strategy.STRATEGY_GLOBAL_MAGNITUDE,
-  rate: 0.2,
-  excludePatterns: [],
-  pruneStem: false,
-};
+let served: ServedForTests;
 let storeRoot: string;
 let services: LocalServices;
 let clients: ServiceClients;
 
 before(async () => {
-  storeRoot = join(await tempDir('services'), 'store');
-  services = await startServices(storeRoot);
-  clients = connect(services.replicas[0]!);
+  served = await serveForTests('services');
+  ({ storeRoot, services, clients } = served);
 });
 
-after(async () => {
-  clients?.close();
-  await services?.stop();
-});
-
-function expectStatus(code: number, pattern: RegExp) {
-  return (e: unknown) => {
-    const err = e as ClientError;
-    assert.ok(err instanceof ClientError, String(e));
-    assert.equal(GrpcStatus[err.code], GrpcStatus[code], err.details);
-    assert.match(err.details, pattern);
-    return true;
-  };
-}
-
-async function drain(call: AsyncIterable<unknown>): Promise<unknown[]> {
-  const out = [];
-  for await (const m of call) out.push(m);
-  return out;
-}
+after(() => served?.stop());
 
 test('every service is a separate process that reports SERVING on grpc.health.v1', async () => {
   assert.equal(new Set(services.processes.map((p) => p.pid)).size, 4);
@@ -258,16 +241,6 @@ test('fine-tune streams progress and ends with a digest; evaluation and pruning 
 });
 
 /** Starts one service program; resolves with its listening line, and keeps its stderr. */
-async function spawnService(program: Program, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, argv(program, args), { env: { ...process.env, ...env } });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const line = await new Promise<{ address: string; metrics?: string }>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (l) => l.startsWith('{') && resolve(JSON.parse(l)));
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-  });
-  return { child, line, stderr: () => stderr };
-}
 
 test('huge input is never echoed: a long field gets a short message, a huge request is refused by size', async () => {
   const long = 'x'.repeat(50_000);
@@ -289,30 +262,6 @@ test('huge input is never echoed: a long field gets a short message, a huge requ
   assert.equal(await checkHealth(services.replicas[0]!.pruning), 'SERVING');
   assert.equal((await clients.data.describeDataset({ name: 'mnist' })).dataset?.numClasses, 10);
 });
-
-/** Sends raw bytes as a unary request, as a client in another language (or a broken one) might. */
-function rawUnary(address: string, path: string, body: Buffer): Promise<{ code: number; details: string }> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      path,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      body,
-      (err) => {
-        client.close();
-        resolve({ code: err?.code ?? GrpcStatus.OK, details: err?.details ?? '' });
-      },
-    );
-  });
-}
-
-/** Protobuf varint of a non-negative integer of any size. */
-function varint(n: bigint): number[] {
-  const out = [];
-  for (; n >= 0x80n; n >>= 7n) out.push(Number(n & 0x7fn) | 0x80);
-  return [...out, Number(n)];
-}
 
 test('a request that does not decode is INVALID_ARGUMENT, a seed beyond 2^53 - 1 by name', async () => {
   const path = '/lth.pruning.v1.PruningService/RandomPrune';
@@ -386,21 +335,6 @@ test('a service given a GPU that computes on the CPU says so in its log and in l
       await exited;
     }
   }
-});
-
-const OPTIMIZER = { learningRate: 0.05, momentum: 0.9, weightDecay: 0, milestones: [], gamma: 0.1, warmupSteps: 0 };
-const fineTuneRequest = (model: string, batchSize: number, maxSteps: number) => ({
-  model,
-  dataset: 'mnist',
-  initWeightsDigest: '',
-  maskDigest: '',
-  seed: 4,
-  freshHead: false,
-  epochs: 0,
-  maxSteps,
-  batchSize,
-  optimizer: OPTIMIZER,
-  maxExamples: 0,
 });
 
 test('a batch the backend cannot hold is refused up front with the largest that fits; service goes on', async () => {

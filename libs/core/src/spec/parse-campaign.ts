@@ -25,8 +25,14 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
+/** One line per field: a value can break several rules (2^60 is neither a safe integer nor <= the maximum). */
 function zodIssues(error: z.ZodError): SpecIssue[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+  const byPath = new Map<string, string>();
+  for (const issue of error.issues) {
+    const path = formatPath(issue.path);
+    if (!byPath.has(path)) byPath.set(path, issue.message);
+  }
+  return [...byPath].map(([path, message]) => ({ path, message }));
 }
 
 /** Validates an already-parsed document (a CR's spec, say). */
@@ -36,13 +42,13 @@ export function validateCampaign(document: unknown): CampaignSpec {
   return result.data;
 }
 
-/** Parses and validates campaign YAML (or JSON) text. */
 /** Aliases a campaign may expand (yaml's default budget, stated): more is a resource-exhaustion attack. */
 const MAX_YAML_ALIASES = 100;
 
 /** A campaign file is a page of settings: anything larger is refused before it is parsed. */
 export const MAX_CAMPAIGN_CHARACTERS = 1024 * 1024;
 
+/** Parses and validates campaign YAML (or JSON) text. */
 export function parseCampaign(text: string): CampaignSpec {
   if (text.length > MAX_CAMPAIGN_CHARACTERS) {
     const message = `the campaign is ${text.length} characters; at most ${MAX_CAMPAIGN_CHARACTERS}`;
