@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { connect, type ServiceClients } from '@lth/driver';
 import type { LocalServices } from '@lth/local';
 import { createRng, type WeightTensor } from '@lth/core';
@@ -337,8 +338,16 @@ test('a service given a GPU that computes on the CPU says so in its log and in l
   }
 });
 
+/** A process's resident memory (Linux's /proc), as a user watching `top` sees it. */
+async function residentBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)![1]) * 1024;
+}
+
 test('a batch the backend cannot hold is refused up front with the largest that fits; service goes on', async () => {
   if (services.backend === 'tensorflow-gpu') return; // a GPU's memory is not known here
+  const finetunePid = services.processes.find((p) => p.name === 'finetune-0')!.pid;
+  const rssBefore = await residentBytes(finetunePid);
   await assert.rejects(
     drain(clients.finetune.fineTune(fineTuneRequest('resnet-8', 65_536, 1))),
     expectStatus(
@@ -346,6 +355,8 @@ test('a batch the backend cannot hold is refused up front with the largest that 
       /batch_size 65536 needs about \d+\.\d GiB .*the largest batch that fits is about \d+/,
     ),
   );
+  const grown = (await residentBytes(finetunePid)) - rssBefore;
+  assert.ok(grown < 32 * 2 ** 20, `the refused request left ${(grown / 2 ** 20).toFixed(0)} MiB resident`);
   // The training slot was released: the next request trains.
   const events = (await drain(
     clients.finetune.fineTune(fineTuneRequest('lenet-300-100', 32, 2)),
