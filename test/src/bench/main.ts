@@ -3,7 +3,9 @@
  *  - finetune_images_per_second: masked training steps (forward, backward, SGD, re-mask) per
  *    model and TF.js backend, in process (no gRPC);
  *  - global_prune_seconds: one global magnitude pruning step over 25M weights in 50 tensors;
- *  - data_stream_megabytes_per_second: uint8 batches from the data service over loopback gRPC.
+ *  - data_stream_megabytes_per_second: uint8 batches from the data service over loopback gRPC;
+ *  - with --torch: torch_images_per_second, the same models, batches and thread counts in PyTorch
+ *    (Debian's python3-torch), and ratio_to_torch for each lth backend (torch-lane.ts).
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,17 +14,15 @@ import { dataClient, openChannel, splitEnum } from '@lth/grpc-kit';
 import { serve } from '@lth/services';
 import { batchTensors, initBackend, MaskedTrainer, Network, tf, type BackendName } from '@lth/tensor';
 import { pino } from './quiet-logger';
-
-function emit(record: Record<string, unknown>): void {
-  process.stdout.write(JSON.stringify({ ...record, node: process.version, at: new Date().toISOString() }) + '\n');
-}
+import { torchLane, type LthThroughput } from './torch-lane';
+import { emit } from './emit';
 
 async function finetuneThroughput(
   backend: BackendName,
   model: string,
   batchSize: number,
   steps: number,
-): Promise<void> {
+): Promise<LthThroughput> {
   await initBackend(backend);
   const input = { height: 28, width: 28, channels: 1 };
   const net = new Network(model, input, 10);
@@ -60,6 +60,7 @@ async function finetuneThroughput(
     value: (steps * batchSize) / seconds,
     seconds,
   });
+  return { backend, model, batchSize, imagesPerSecond: (steps * batchSize) / seconds };
 }
 
 function globalPrune(): void {
@@ -126,17 +127,19 @@ async function main(): Promise<void> {
       emit({ bench: 'backend_unavailable', backend: b });
     }
   }
+  const measured: LthThroughput[] = [];
   for (const backend of available) {
     // Plain JS convolutions take tens of seconds a step: one small step says enough.
     if (backend === 'cpu') {
-      await finetuneThroughput(backend, 'lenet-300-100', 128, 10);
-      await finetuneThroughput(backend, 'resnet-8', 16, 1);
+      measured.push(await finetuneThroughput(backend, 'lenet-300-100', 128, 10));
+      measured.push(await finetuneThroughput(backend, 'resnet-8', 16, 1));
       continue;
     }
-    await finetuneThroughput(backend, 'lenet-300-100', 128, 50);
-    await finetuneThroughput(backend, 'resnet-8', 64, 10);
-    await finetuneThroughput(backend, 'resnet-20', 64, 4);
+    measured.push(await finetuneThroughput(backend, 'lenet-300-100', 128, 50));
+    measured.push(await finetuneThroughput(backend, 'resnet-8', 64, 10));
+    measured.push(await finetuneThroughput(backend, 'resnet-20', 64, backend === 'wasm' ? 4 : 10));
   }
+  if (process.argv.includes('--torch')) torchLane(measured);
 }
 
 main().then(

@@ -96,7 +96,12 @@ before(async () => {
   );
   await waitFor('prometheus', async () => (await fetch(`${promUrl}/-/ready`).catch(() => undefined))?.ok);
   await waitFor('the campaign to finish', async () => out.includes('keeping metrics up'), 180_000);
-  await new Promise((r) => setTimeout(r, 4000)); // a few scrapes of the final state
+  // Rates and increases need two samples: wait for three scrapes of every target, however fast the
+  // campaign was (on native TensorFlow it can end before Prometheus first scrapes).
+  await waitFor('three scrapes of every target', async () => {
+    const fewest = await query('min(count_over_time(up[10m]))');
+    return Number(fewest[0]?.value[1] ?? 0) >= 3;
+  });
 });
 
 after(async () => {

@@ -1,6 +1,6 @@
 import { FailedPreconditionError, InvalidArgumentError } from '../errors';
 import { isPrunable, type PruningPolicy } from './policy';
-import { selectKth } from './select';
+import { bitsOf, magnitudeThreshold } from './select';
 import { countKept, sizeOf, type Mask, type MaskTensor, type WeightTensor } from './tensors';
 import { quote } from '../quote';
 
@@ -42,28 +42,16 @@ function candidates(weights: readonly WeightTensor[], current: Mask | undefined,
  */
 function pruneSmallest(group: Candidate[], count: number): void {
   if (count <= 0) return;
-  let remaining = 0;
-  for (const c of group) remaining += countKept(c.keep);
-  const scores = new Float32Array(remaining);
-  let n = 0;
-  for (const { weight, keep } of group) {
-    const v = weight.values;
-    for (let i = 0; i < v.length; i++) if (keep[i]) scores[n++] = Math.abs(v[i]!);
-  }
-  const threshold = selectKth(scores, count - 1);
-  let below = 0;
-  for (const { weight, keep } of group) {
-    const v = weight.values;
-    for (let i = 0; i < v.length; i++) if (keep[i] && Math.abs(v[i]!) < threshold) below++;
-  }
-  let tiesToPrune = count - below;
-  for (const { weight, keep } of group) {
-    const v = weight.values;
-    for (let i = 0; i < v.length; i++) {
+  const tensors = group.map(({ weight, keep }) => ({ bits: bitsOf(weight.values), keep }));
+  const threshold = magnitudeThreshold(tensors, count - 1);
+  let tiesToPrune = count - threshold.below;
+  for (const { bits, keep } of tensors) {
+    for (let i = 0; i < bits.length; i++) {
       if (!keep[i]) continue;
-      const m = Math.abs(v[i]!);
-      if (m < threshold) keep[i] = 0;
-      else if (m === threshold && tiesToPrune > 0) {
+      // |w| as bits: negative zero and zero are one value, as Math.abs makes them.
+      const magnitude = (bits[i]! & 0x7fffffff) >>> 0;
+      if (magnitude < threshold.bits) keep[i] = 0;
+      else if (magnitude === threshold.bits && tiesToPrune > 0) {
         keep[i] = 0;
         tiesToPrune--;
       }

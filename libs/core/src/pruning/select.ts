@@ -1,33 +1,49 @@
 /**
- * k-th smallest value (0-based) of an array, in expected linear time. Reorders `values`.
- * Used to find the magnitude threshold without sorting tens of millions of weights.
+ * The threshold of magnitude pruning over tens of millions of weights, found by radix selection
+ * on the bits of |w|: for non-negative float32 values the IEEE 754 bit patterns, read as unsigned
+ * integers, sort exactly as the numbers do. Two counting passes (the top 16 bits, then the low 16
+ * bits within the one bucket that holds the k-th) find it without copying or reordering anything.
  */
-export function selectKth(values: Float32Array, k: number): number {
-  let lo = 0;
-  let hi = values.length - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    // median of three as the pivot keeps sorted or constant inputs linear.
-    const a = values[lo]!;
-    const b = values[mid]!;
-    const c = values[hi]!;
-    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! < pivot) i++;
-      while (values[j]! > pivot) j--;
-      if (i <= j) {
-        const t = values[i]!;
-        values[i] = values[j]!;
-        values[j] = t;
-        i++;
-        j--;
-      }
+export interface MagnitudeThreshold {
+  /** Bits of the k-th smallest magnitude (0-based) among the kept weights. */
+  bits: number;
+  /** Kept weights strictly below it: the weights at `bits` fill the rest of the k + 1. */
+  below: number;
+}
+
+const ABS = 0x7fffffff;
+
+/** The float32 bits of each weight: a view, not a copy. */
+export function bitsOf(values: Float32Array): Uint32Array {
+  return new Uint32Array(values.buffer, values.byteOffset, values.length);
+}
+
+/** The k-th smallest magnitude (0-based) of the kept entries of these tensors. */
+export function magnitudeThreshold(
+  tensors: readonly { bits: Uint32Array; keep: Uint8Array }[],
+  k: number,
+): MagnitudeThreshold {
+  const high = new Float64Array(65536);
+  for (const { bits, keep } of tensors)
+    for (let i = 0; i < bits.length; i++) if (keep[i]) high[(bits[i]! & ABS) >>> 16]++;
+  const [top, belowTop] = bucketOf(high, k);
+  const low = new Float64Array(65536);
+  for (const { bits, keep } of tensors) {
+    for (let i = 0; i < bits.length; i++) {
+      const a = bits[i]! & ABS;
+      if (keep[i] && a >>> 16 === top) low[a & 0xffff]++;
     }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return values[k]!;
   }
-  return values[k]!;
+  const [bottom, belowBottom] = bucketOf(low, k - belowTop);
+  return { bits: ((top << 16) | bottom) >>> 0, below: belowTop + belowBottom };
+}
+
+/** The bucket holding the k-th counted item (0-based), and how many items lie in lower buckets. */
+function bucketOf(counts: Float64Array, k: number): [number, number] {
+  let below = 0;
+  for (let b = 0; b < counts.length; b++) {
+    if (below + counts[b]! > k) return [b, below];
+    below += counts[b]!;
+  }
+  throw new RangeError(`k = ${k} is beyond the ${below} counted values`);
 }

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRng } from '../random';
+import { pruneByMagnitude } from './magnitude';
+import { bitsOf, magnitudeThreshold } from './select';
+import type { WeightTensor } from './tensors';
+
+/** What the threshold must be, by the obvious method: sort the kept magnitudes. */
+function sortedThreshold(tensors: { values: Float32Array; keep: Uint8Array }[], k: number) {
+  const kept: number[] = [];
+  for (const { values, keep } of tensors) values.forEach((v, i) => keep[i] && kept.push(Math.abs(v)));
+  kept.sort((a, b) => a - b);
+  return { value: kept[k]!, below: kept.filter((m) => m < kept[k]!).length };
+}
+
+test('the radix threshold is the k-th smallest magnitude, with ties, zeros, -0 and subnormals', () => {
+  const rng = createRng(11);
+  const special = [0, -0, 1e-45, -1e-45, 1e-38, 3.4e38, -3.4e38, 0.5, -0.5, 0.5];
+  for (let trial = 0; trial < 20; trial++) {
+    const tensors = [0, 1, 2].map(() => {
+      const values = Float32Array.from({ length: 200 + rng.int(300) }, () =>
+        rng.next() < 0.2 ? special[rng.int(special.length)]! : rng.normal() * 10 ** (rng.int(6) - 3),
+      );
+      const keep = Uint8Array.from(values, () => (rng.next() < 0.8 ? 1 : 0));
+      return { values, keep };
+    });
+    const kept = tensors.reduce((n, t) => n + t.keep.reduce((a, b) => a + b, 0), 0);
+    for (const k of [0, 1, rng.int(kept), kept - 1]) {
+      const got = magnitudeThreshold(
+        tensors.map((t) => ({ bits: bitsOf(t.values), keep: t.keep })),
+        k,
+      );
+      const want = sortedThreshold(tensors, k);
+      assert.equal(new Float32Array(new Uint32Array([got.bits]).buffer)[0], want.value, `trial ${trial}, k ${k}`);
+      assert.equal(got.below, want.below);
+    }
+  }
+});
+
+test('global pruning removes exactly the smallest, ties broken by position, as a full sort does', () => {
+  const rng = createRng(4);
+  const weights: WeightTensor[] = [0, 1, 2, 3].map((i) => ({
+    name: `l${i}/kernel`,
+    shape: [1000],
+    // Values on a coarse grid: many exact ties at every threshold.
+    values: Float32Array.from({ length: 1000 }, () => Math.round(rng.normal() * 8) / 8),
+  }));
+  const policy = { strategy: 'global' as const, rate: 0.2, excludePatterns: [], pruneStem: false };
+  let mask = pruneByMagnitude(weights, undefined, policy);
+  for (let round = 1; round <= 5; round++) {
+    // The reference: every kept weight ordered by (magnitude, tensor, index); the first 20% go.
+    const kept: { m: number; t: number; i: number }[] = [];
+    weights.forEach((w, t) =>
+      w.values.forEach((v, i) => mask.get(w.name)!.keep[i] && kept.push({ m: Math.abs(v), t, i })),
+    );
+    kept.sort((a, b) => a.m - b.m || a.t - b.t || a.i - b.i);
+    const pruned = new Set(kept.slice(0, Math.round(0.2 * kept.length)).map((e) => `${e.t}/${e.i}`));
+    const next = pruneByMagnitude(weights, mask, policy);
+    weights.forEach((w, t) =>
+      w.values.forEach((_, i) => {
+        const expected = mask.get(w.name)!.keep[i] && !pruned.has(`${t}/${i}`) ? 1 : 0;
+        assert.equal(next.get(w.name)!.keep[i], expected, `round ${round}: ${w.name}[${i}]`);
+      }),
+    );
+    mask = next;
+  }
+});
