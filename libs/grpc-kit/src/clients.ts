@@ -7,11 +7,12 @@ import { EvaluationServiceDefinition, type EvaluationServiceClient } from './gen
 import { FineTuneServiceDefinition, type FineTuneServiceClient } from './gen/lth/finetune/v1/finetune';
 import { PruningServiceDefinition, type PruningServiceClient } from './gen/lth/pruning/v1/pruning';
 import { DEADLINES } from './deadlines';
-import { MAX_MESSAGE_BYTES } from './server';
+import { FLOW_CONTROL_WINDOW_BYTES, MAX_MESSAGE_BYTES } from './server';
 
 const CHANNEL_OPTIONS = {
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
   // A headless Kubernetes Service resolves to every pod; round-robin spreads calls over them.
   'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
 };

@@ -9,6 +9,12 @@ import { withCheckedDecoding } from './request-decoding';
 export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
 /**
+ * HTTP/2 flow-control window of every connection and stream. The default, 64 KiB, makes a batch
+ * stream wait for a window update every 64 KiB: a round trip per 80 MNIST images.
+ */
+export const FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
+
+/**
  * The largest request any lth service accepts. Requests name datasets, models and artifacts (by
  * digest) and carry no tensors, so a few kilobytes is plenty; anything bigger is refused by gRPC
  * itself (RESOURCE_EXHAUSTED) before it is decoded or can reach a message.
@@ -47,6 +53,7 @@ export async function startServer(
   const server = createServer({
     'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
   });
   const health = HealthState();
   const names = ['', ...services.map((s) => s.name)];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createRng } from '../random';
 import { pruneByMagnitude } from './magnitude';
 import { bitsOf, magnitudeThreshold } from './select';
-import type { WeightTensor } from './tensors';
+import { countKept, type WeightTensor } from './tensors';
 
 /** What the threshold must be, by the obvious method: sort the kept magnitudes. */
 function sortedThreshold(tensors: { values: Float32Array; keep: Uint8Array }[], k: number) {
@@ -63,5 +63,20 @@ test('global pruning removes exactly the smallest, ties broken by position, as a
       }),
     );
     mask = next;
+  }
+});
+
+test('countKept counts kept bytes at any length and offset (four at a time where aligned)', () => {
+  const rng = createRng(9);
+  const buffer = Uint8Array.from({ length: 1031 }, () => (rng.next() < 0.7 ? 1 : 0));
+  for (const [start, end] of [
+    [0, 1031],
+    [0, 1028],
+    [1, 1030],
+    [3, 7],
+    [4, 4],
+  ] as const) {
+    const keep = buffer.subarray(start, end);
+    assert.equal(countKept(keep), [...keep].filter((b) => b === 1).length, `[${start}, ${end})`);
   }
 });
