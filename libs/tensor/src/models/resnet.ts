@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InputShape } from './input-shape';
+import { batchNormalization } from '../tensorflow-fused-batch-norm';
 
 /**
  * CIFAR-style ResNet (He et al. 2016, section 4.2): a 3x3 stride-1 stem with no max-pool, three
@@ -12,7 +13,7 @@ export function buildCifarResnet(depth: number, input: InputShape, numClasses: n
   const blocks = (depth - 2) / 6;
   const conv = (filters: number, kernel: number, stride: number, name: string) =>
     tf.layers.conv2d({ filters, kernelSize: kernel, strides: stride, padding: 'same', useBias: false, name });
-  const bn = (name: string) => tf.layers.batchNormalization({ name, momentum: 0.9, epsilon: 1e-5 });
+  const bn = (name: string) => batchNormalization({ name, momentum: 0.9, epsilon: 1e-5 });
   const relu = (name: string) => tf.layers.activation({ activation: 'relu', name });
 
   const inputs = tf.input({ shape: [input.height, input.width, input.channels], name: 'pixels' });
