@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, quote } from '@lth/core';
 import { registerWasmConv2DBackpropFilter } from './wasm-conv-backprop-filter';
 import { registerWasmConv2DBackpropInput } from './wasm-conv-backprop-input';
+import { registerTensorflowReluGrad } from './tensorflow-relu-grad';
 
 /**
  * The one place that knows about TF.js backends. Everything else writes backend-neutral
@@ -35,10 +36,12 @@ async function load(backend: BackendName): Promise<void> {
     case 'tensorflow-gpu':
       optionalRequire('@tensorflow/tfjs-node-gpu');
       if (!(await tf.setBackend('tensorflow'))) throw new Error('tensorflow backend did not initialise');
+      registerTensorflowReluGrad();
       return;
     case 'tensorflow':
       optionalRequire('@tensorflow/tfjs-node');
       if (!(await tf.setBackend('tensorflow'))) throw new Error('tensorflow backend did not initialise');
+      registerTensorflowReluGrad();
       return;
     case 'wasm':
       optionalRequire('@tensorflow/tfjs-backend-wasm');
