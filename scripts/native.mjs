@@ -249,6 +249,8 @@ function main() {
     return 0;
   } catch (e) {
     if (!(e instanceof NotAvailable)) throw e;
+    // A package that does not load would only fail every import of it: leave the tree as npm ci left it.
+    rmSync(PACKAGE_DIR, { recursive: true, force: true });
     say(`not available: ${e.message}; lth trains on wasm`);
     return optional ? 0 : 1;
   }
