@@ -4,6 +4,8 @@
  *    model and TF.js backend, in process (no gRPC);
  *  - global_prune_seconds: one global magnitude pruning step over 25M weights in 50 tensors;
  *  - data_stream_megabytes_per_second: uint8 batches from the data service over loopback gRPC;
+ *  - campaign_to_bare_loop: a small campaign through services, gRPC, store and planner against the
+ *    same training in one bare loop, and service_peak_rss_megabytes per service (campaign-overhead.ts);
  *  - with --torch: torch_images_per_second, the same models, batches and thread counts in PyTorch
  *    (Debian's python3-torch), and ratio_to_torch for each lth backend (torch-lane.ts).
  */
@@ -16,6 +18,7 @@ import { batchTensors, initBackend, MaskedTrainer, Network, tf, type BackendName
 import { pino } from './quiet-logger';
 import { torchLane, type LthThroughput } from './torch-lane';
 import { emit } from './emit';
+import { campaignOverhead } from './campaign-overhead';
 
 async function finetuneThroughput(
   backend: BackendName,
@@ -140,6 +143,7 @@ async function main(): Promise<void> {
     measured.push(await finetuneThroughput(backend, 'resnet-20', 64, backend === 'wasm' ? 4 : 10));
   }
   if (process.argv.includes('--torch')) torchLane(measured);
+  await campaignOverhead();
 }
 
 main().then(

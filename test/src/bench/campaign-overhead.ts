@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createRng, expandCampaign, lastRound, parseCampaign } from '@lth/core';
+import { ChildProcessExecutor, runCampaign, startLocalServices } from '@lth/local';
+import { ArtifactStore } from '@lth/store';
+import { batchTensors, initBackend, MaskedTrainer, Network, tf } from '@lth/tensor';
+import { CACHE_DIR, PROGRAMS, tempDir } from '../integration/harness';
+import { emit } from './emit';
+
+/** The work both sides do: two replicates of ResNet-8 IMP on MNIST, three rounds, 3,500 images a round. */
+const CAMPAIGN = `
+name: overhead
+models: [resnet-8]
+pretrainings: [{ name: scratch, kind: none }]
+tasks: [mnist]
+seeds: [0, 1]
+imp: { rounds: 2 }
+finetune: { epochs: 1, batchSize: 64, maxExamples: 3500 }
+evaluation: { maxExamples: 500 }
+parallelism: 2
+`;
+const INPUT = { height: 28, width: 28, channels: 1 };
+
+/** Peak resident memory of a process so far (Linux VmHWM). */
+async function peakRssBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN) * 1024;
+}
+
+/** The same training, steps and batch, in this process with nothing around it: the upper bound. */
+async function bareLoop(images: number, runs: number): Promise<number> {
+  await initBackend();
+  const rng = createRng(1);
+  const pixels = Uint8Array.from({ length: 64 * 784 }, () => rng.int(256));
+  const labels = Uint8Array.from({ length: 64 }, () => rng.int(10));
+  const started = performance.now();
+  for (let r = 0; r < runs; r++) {
+    const net = new Network('resnet-8', INPUT, 10);
+    net.initialize(r);
+    const trainer = new MaskedTrainer(net, undefined, {
+      learningRate: 0.05,
+      momentum: 0.9,
+      weightDecay: 0,
+      milestones: [],
+      gamma: 0.1,
+      warmupSteps: 0,
+    });
+    for (let done = 0; done < images; done += 64) {
+      const { x, y } = batchTensors(pixels, labels, INPUT, 10);
+      trainer.step(x, y, 0.05);
+      tf.dispose([x, y]);
+    }
+    await trainer.takeMeanLoss();
+    trainer.dispose();
+    net.dispose();
+  }
+  return (runs * images) / ((performance.now() - started) / 1000);
+}
+
+/**
+ * Campaign throughput against a bare loop on the same work (images trained per second), and the
+ * peak resident memory of each service: what services, gRPC, the store and the planner cost.
+ */
+export async function campaignOverhead(): Promise<void> {
+  const spec = parseCampaign(CAMPAIGN);
+  const rounds = expandCampaign(spec).length * (lastRound(spec) + 1);
+  const images = 3500;
+  const storeRoot = join(await tempDir('bench-campaign'), 'store');
+  const services = await startLocalServices({
+    programs: PROGRAMS,
+    storeRoot,
+    finetuneReplicas: 2,
+    env: { LTH_CACHE: CACHE_DIR },
+    dataFlags: ['--preload', 'mnist'],
+  });
+  try {
+    const started = performance.now();
+    const outcome = await runCampaign(spec, {
+      executor: new ChildProcessExecutor(PROGRAMS.driver, storeRoot),
+      store: new ArtifactStore(storeRoot),
+      replicas: services.replicas,
+      parallelism: 2,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (outcome.failed.length > 0) throw new Error(`the bench campaign failed: ${outcome.failed[0]!.error}`);
+    const campaign = (rounds * images) / seconds;
+    for (const p of services.processes)
+      emit({ bench: 'service_peak_rss_megabytes', service: p.name, value: (await peakRssBytes(p.pid)) / 2 ** 20 });
+    const bare = await bareLoop(images, rounds);
+    emit({ bench: 'campaign_images_per_second', backend: services.backend, rounds, images, value: campaign, seconds });
+    emit({ bench: 'bare_loop_images_per_second', backend: services.backend, value: bare });
+    emit({ bench: 'campaign_to_bare_loop', backend: services.backend, value: campaign / bare });
+  } finally {
+    await services.stop();
+  }
+}
