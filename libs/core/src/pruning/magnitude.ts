@@ -1,6 +1,6 @@
 import { FailedPreconditionError, InvalidArgumentError } from '../errors';
 import { isPrunable, type PruningPolicy } from './policy';
-import { bitsOf, magnitudeThreshold } from './select';
+import { bitsOf, pruneSmallestMagnitudes } from './select';
 import { countKept, sizeOf, type Mask, type MaskTensor, type WeightTensor } from './tensors';
 import { quote } from '../quote';
 
@@ -41,27 +41,10 @@ function candidates(weights: readonly WeightTensor[], current: Mask | undefined,
  * never depends on the selection algorithm.
  */
 function pruneSmallest(group: Candidate[], count: number): void {
-  if (count <= 0) return;
-  const tensors = group.map(({ weight, keep }) => ({ bits: bitsOf(weight.values), keep }));
-  const threshold = magnitudeThreshold(tensors, count - 1);
-  const limit = threshold.bits;
-  let tiesToPrune = count - threshold.below;
-  for (const { bits, keep } of tensors) {
-    for (let i = 0; i < bits.length; i++) {
-      // |w| as bits: negative zero and zero are one value, as Math.abs makes them.
-      const magnitude = bits[i]! & 0x7fffffff;
-      if (magnitude === limit) {
-        // Ties at the threshold (rare): the first ones in position order go.
-        if (keep[i] && tiesToPrune > 0) {
-          keep[i] = 0;
-          tiesToPrune--;
-        }
-        continue;
-      }
-      // Branch-free: kept only if kept before and above the threshold ((limit - m) >>> 31 is m > limit).
-      keep[i] = keep[i]! & ((limit - magnitude) >>> 31);
-    }
-  }
+  pruneSmallestMagnitudes(
+    group.map(({ weight, keep }) => ({ bits: bitsOf(weight.values), keep })),
+    count,
+  );
 }
 
 /**

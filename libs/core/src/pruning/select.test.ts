@@ -2,18 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng } from '../random';
 import { pruneByMagnitude } from './magnitude';
-import { bitsOf, magnitudeThreshold } from './select';
+import { bitsOf, pruneSmallestMagnitudes } from './select';
 import { countKept, type WeightTensor } from './tensors';
 
-/** What the threshold must be, by the obvious method: sort the kept magnitudes. */
-function sortedThreshold(tensors: { values: Float32Array; keep: Uint8Array }[], k: number) {
-  const kept: number[] = [];
-  for (const { values, keep } of tensors) values.forEach((v, i) => keep[i] && kept.push(Math.abs(v)));
-  kept.sort((a, b) => a - b);
-  return { value: kept[k]!, below: kept.filter((m) => m < kept[k]!).length };
+/** What pruning must do, by the obvious method: order the kept weights by (magnitude, position), drop the first. */
+function sortedPrune(tensors: { values: Float32Array; keep: Uint8Array }[], count: number): Uint8Array[] {
+  const kept: { m: number; t: number; i: number }[] = [];
+  tensors.forEach(({ values, keep }, t) => values.forEach((v, i) => keep[i] && kept.push({ m: Math.abs(v), t, i })));
+  kept.sort((a, b) => a.m - b.m || a.t - b.t || a.i - b.i);
+  const out = tensors.map((x) => x.keep.slice());
+  for (const { t, i } of kept.slice(0, count)) out[t]![i] = 0;
+  return out;
 }
 
-test('the radix threshold is the k-th smallest magnitude, with ties, zeros, -0 and subnormals', () => {
+test('radix pruning equals a full sort, with ties, zeros, -0, subnormals and huge values', () => {
   const rng = createRng(11);
   const special = [0, -0, 1e-45, -1e-45, 1e-38, 3.4e38, -3.4e38, 0.5, -0.5, 0.5];
   for (let trial = 0; trial < 20; trial++) {
@@ -24,15 +26,12 @@ test('the radix threshold is the k-th smallest magnitude, with ties, zeros, -0 a
       const keep = Uint8Array.from(values, () => (rng.next() < 0.8 ? 1 : 0));
       return { values, keep };
     });
-    const kept = tensors.reduce((n, t) => n + t.keep.reduce((a, b) => a + b, 0), 0);
-    for (const k of [0, 1, rng.int(kept), kept - 1]) {
-      const got = magnitudeThreshold(
-        tensors.map((t) => ({ bits: bitsOf(t.values), keep: t.keep })),
-        k,
-      );
-      const want = sortedThreshold(tensors, k);
-      assert.equal(new Float32Array(new Uint32Array([got.bits]).buffer)[0], want.value, `trial ${trial}, k ${k}`);
-      assert.equal(got.below, want.below);
+    const kept = tensors.reduce((n, t) => n + countKept(t.keep), 0);
+    for (const count of [1, 2, 1 + rng.int(kept - 1), kept]) {
+      const want = sortedPrune(tensors, count);
+      const got = tensors.map((t) => ({ bits: bitsOf(t.values), keep: t.keep.slice() }));
+      pruneSmallestMagnitudes(got, count);
+      got.forEach((g, t) => assert.deepEqual(g.keep, want[t], `trial ${trial}, count ${count}, tensor ${t}`));
     }
   }
 });
