@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createRng, expandCampaign, lastRound, parseCampaign } from '@lth/core';
 import { ChildProcessExecutor, runCampaign, startLocalServices } from '@lth/local';
 import { ArtifactStore } from '@lth/store';
-import { batchTensors, initBackend, MaskedTrainer, Network, tf } from '@lth/tensor';
+import { batchTensors, initBackend, MaskedTrainer, Network, tf, type BackendName } from '@lth/tensor';
 import { CACHE_DIR, PROGRAMS, tempDir } from '../integration/harness';
 import { emit } from './emit';
 
@@ -28,8 +28,8 @@ async function peakRssBytes(pid: number): Promise<number> {
 }
 
 /** The same training, steps and batch, in this process with nothing around it: the upper bound. */
-async function bareLoop(images: number, runs: number): Promise<number> {
-  await initBackend();
+async function bareLoop(backend: BackendName, images: number, runs: number): Promise<number> {
+  await initBackend(backend);
   const rng = createRng(1);
   const pixels = Uint8Array.from({ length: 64 * 784 }, () => rng.int(256));
   const labels = Uint8Array.from({ length: 64 }, () => rng.int(10));
@@ -86,7 +86,8 @@ export async function campaignOverhead(): Promise<void> {
     const campaign = (rounds * images) / seconds;
     for (const p of services.processes)
       emit({ bench: 'service_peak_rss_megabytes', service: p.name, value: (await peakRssBytes(p.pid)) / 2 ** 20 });
-    const bare = await bareLoop(images, rounds);
+    // The services' backend, whichever this process used last.
+    const bare = await bareLoop(services.backend as BackendName, images, rounds);
     emit({ bench: 'campaign_images_per_second', backend: services.backend, rounds, images, value: campaign, seconds });
     emit({ bench: 'bare_loop_images_per_second', backend: services.backend, value: bare });
     emit({ bench: 'campaign_to_bare_loop', backend: services.backend, value: campaign / bare });
