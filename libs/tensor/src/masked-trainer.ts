@@ -4,8 +4,8 @@ import type { Network } from './network';
 
 /**
  * SGD with momentum and weight decay (PyTorch semantics: decay added to the gradient) over a
- * masked network. Gradients and momentum of pruned weights are masked, and the weights are
- * re-masked after every update, so a pruned weight stays exactly zero throughout training.
+ * masked network. Pruned weights are zeroed once, and their gradients masked at every step, so
+ * their momentum and updates are zero: a pruned weight stays exactly zero throughout training.
  * Owns its momentum buffers and mask tensors: call dispose().
  */
 export class MaskedTrainer {
@@ -32,7 +32,7 @@ export class MaskedTrainer {
     this.applyMasks();
   }
 
-  /** Zeroes pruned weights (used at start, and after each step). */
+  /** Zeroes pruned weights (once, at the start). */
   private applyMasks(): void {
     tf.tidy(() => {
       this.params.forEach((p, i) => {
@@ -62,7 +62,8 @@ export class MaskedTrainer {
       });
       return value;
     });
-    this.applyMasks();
+    // No re-masking here: a pruned weight starts at zero (applyMasks in the constructor), its gradient
+    // is masked, so its momentum stays zero and its update is zero: it stays exactly zero.
     const sum = tf.add(this.lossSum, lossValue) as tf.Scalar;
     this.lossSum.dispose();
     lossValue.dispose();
