@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { tensorflowKernelBackend, type NodeJSKernelBackend, type OpAttr } from './tensorflow-kernel-backend';
 
 /**
  * Batch normalisation in training, on native TensorFlow, as TensorFlow computes it: one
@@ -7,26 +8,6 @@ import * as tf from '@tensorflow/tfjs';
  * activations. Other backends (and inference) keep tfjs-layers' own path; the numbers agree within
  * float32 rounding (tensorflow-fused-batch-norm.test.ts).
  */
-
-interface TensorflowBinding {
-  TF_ATTR_FLOAT: number;
-  TF_ATTR_STRING: number;
-  TF_ATTR_BOOL: number;
-  TF_ATTR_TYPE: number;
-  TF_FLOAT: number;
-}
-
-interface OpAttr {
-  name: string;
-  type: number;
-  value: unknown;
-}
-
-/** What tfjs-node's backend offers to run any TensorFlow op (nodejs_kernel_backend.d.ts). */
-interface NodeJSKernelBackend {
-  binding: TensorflowBinding;
-  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.Tensor[], numOutputs: number): tf.Tensor[];
-}
 
 function attrs(backend: NodeJSKernelBackend, epsilon: number): OpAttr[] {
   const b = backend.binding;
@@ -50,7 +31,7 @@ export interface NormalizedBatch {
 
 /** Whether this process computes on native TensorFlow, where the fused ops exist. */
 export function fusedBatchNormAvailable(): boolean {
-  return tf.getBackend() === 'tensorflow';
+  return tensorflowKernelBackend() !== undefined;
 }
 
 /**
@@ -63,7 +44,7 @@ export function fusedBatchNormTraining(
   beta: tf.Tensor1D,
   epsilon: number,
 ): NormalizedBatch {
-  const backend = tf.backend() as unknown as NodeJSKernelBackend;
+  const backend = tensorflowKernelBackend()!;
   const opAttrs = attrs(backend, epsilon);
   const empty = tf.tensor1d([], 'float32');
   const stats: { mean?: tf.Tensor1D; unbiasedVariance?: tf.Tensor1D } = {};

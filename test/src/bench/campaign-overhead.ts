@@ -5,6 +5,7 @@ import { ChildProcessExecutor, runCampaign, startLocalServices } from '@lth/loca
 import { ArtifactStore } from '@lth/store';
 import { batchTensors, initBackend, MaskedTrainer, Network, tf, type BackendName } from '@lth/tensor';
 import { CACHE_DIR, PROGRAMS, tempDir } from '../integration/harness';
+import { OPTIMIZER } from '../integration/calls';
 import { emit } from './emit';
 
 /** The work both sides do: two replicates of ResNet-8 IMP on MNIST, three rounds, 3,500 images a round. */
@@ -37,14 +38,7 @@ async function bareLoop(backend: BackendName, images: number, runs: number): Pro
   for (let r = 0; r < runs; r++) {
     const net = new Network('resnet-8', INPUT, 10);
     net.initialize(r);
-    const trainer = new MaskedTrainer(net, undefined, {
-      learningRate: 0.05,
-      momentum: 0.9,
-      weightDecay: 0,
-      milestones: [],
-      gamma: 0.1,
-      warmupSteps: 0,
-    });
+    const trainer = new MaskedTrainer(net, undefined, OPTIMIZER);
     for (let done = 0; done < images; done += 64) {
       const { x, y } = batchTensors(pixels, labels, INPUT, 10);
       trainer.step(x, y, 0.05);
