@@ -31,6 +31,15 @@ export interface Batch {
   labels: Uint8Array;
 }
 
+/** Where a batch of `count` examples is gathered: `pixelBytes` and `count` bytes, both written in full. */
+export type BatchAllocator<B extends Batch = Batch> = (count: number, pixelBytes: number) => B;
+
+const freshBatch: BatchAllocator = (count, pixelBytes) => ({
+  count,
+  pixels: new Uint8Array(pixelBytes),
+  labels: new Uint8Array(count),
+});
+
 /**
  * A dataset in memory with its deterministic splits. Splits are fixed by the dataset's own
  * split seed, so every experiment and service sees the same train/validation/test images.
@@ -88,8 +97,13 @@ export class Dataset {
     return this.splits[split];
   }
 
-  /** One pass over a split in batches; the order is fixed by the seed when shuffling. */
-  *batches(split: SplitName, options: BatchOptions): Generator<Batch> {
+  /**
+   * One pass over a split in batches; the order is fixed by the seed when shuffling. `allocate`
+   * lets a caller gather each batch where it will be sent from.
+   */
+  batches(split: SplitName, options: BatchOptions): Generator<Batch>;
+  batches<B extends Batch>(split: SplitName, options: BatchOptions, allocate: BatchAllocator<B>): Generator<B>;
+  *batches(split: SplitName, options: BatchOptions, allocate: BatchAllocator = freshBatch): Generator<Batch> {
     const { seed, batchSize, shuffle, shardIndex, shardCount, maxExamples } = options;
     if (batchSize < 1) throw new InvalidArgumentError('batch_size must be at least 1');
     if (shardCount < 1 || shardIndex >= shardCount) {
@@ -109,14 +123,14 @@ export class Dataset {
     const src = this.examples.pixels;
     for (let start = 0; start < order.length; start += batchSize) {
       const count = Math.min(batchSize, order.length - start);
-      const pixels = new Uint8Array(count * size);
-      const labels = new Uint8Array(count);
+      const batch = allocate(count, count * size);
+      const { pixels, labels } = batch;
       for (let i = 0; i < count; i++) {
         const idx = order[start + i]!;
         pixels.set(src.subarray(idx * size, (idx + 1) * size), i * size);
         labels[i] = this.examples.labels[idx]!;
       }
-      yield { count, pixels, labels };
+      yield batch;
     }
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { TsProtoServiceDefinition } from 'nice-grpc';
 import { callMiddleware, type CallOptions } from './call-middleware';
 import { withCheckedDecoding } from './request-decoding';
+import { withPreEncodedResponses } from './pre-encoded';
 
 /** The largest message a call may carry: a batch of images from the data service. */
 export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
@@ -66,7 +67,10 @@ export async function startServer(
   const checked = server.with(calls);
   const checkedServer: Pick<Server, 'add'> = {
     add: (definition, implementation) =>
-      checked.add(withCheckedDecoding(definition as TsProtoServiceDefinition) as typeof definition, implementation),
+      checked.add(
+        withPreEncodedResponses(withCheckedDecoding(definition as TsProtoServiceDefinition)) as typeof definition,
+        implementation,
+      ),
   };
   for (const s of services) s.register(checkedServer);
   const port = await server.listen(address);

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@lth/core';
 import type { DatasetInfo, DatasetRegistry } from '@lth/datasets';
+import { batchMessage } from './batch-message';
 import { dataV1, splitName, type CallContext, type ServiceBinding } from '@lth/grpc-kit';
 
 function toProto(info: DatasetInfo): dataV1.DatasetInfo {
@@ -22,21 +23,21 @@ export function dataService(registry: DatasetRegistry, stats: DataServiceStats =
     async *streamBatches(req, ctx: CallContext) {
       if (req.batchSize === 0) throw new InvalidArgumentError('batch_size must be at least 1');
       const dataset = await registry.get(req.dataset);
-      const batches = dataset.batches(splitName(req.split), {
-        seed: req.seed,
-        batchSize: req.batchSize,
-        shuffle: req.shuffle,
-        shardIndex: req.shardIndex,
-        shardCount: req.shardCount,
-        maxExamples: req.maxExamples,
-      });
+      const batches = dataset.batches(
+        splitName(req.split),
+        {
+          seed: req.seed,
+          batchSize: req.batchSize,
+          shuffle: req.shuffle,
+          shardIndex: req.shardIndex,
+          shardCount: req.shardCount,
+          maxExamples: req.maxExamples,
+        },
+        batchMessage,
+      );
       for (const b of batches) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
-        yield {
-          count: b.count,
-          pixels: Buffer.from(b.pixels.buffer, b.pixels.byteOffset, b.pixels.byteLength),
-          labels: Buffer.from(b.labels.buffer, b.labels.byteOffset, b.labels.byteLength),
-        };
+        yield b;
         stats.bytesStreamed += b.pixels.byteLength + b.labels.byteLength;
       }
     },

@@ -27,7 +27,19 @@ export interface FineTuneStats {
   images: number;
   /** images/s of the last progress report */
   imagesPerSecond: number;
+  /** Time spent in training steps (making the batch's tensors, forward, backward, update). */
+  stepSeconds: number;
+  /** Time training waited for its next batch: gRPC flow control prefetches, so this stays near 0. */
+  dataWaitSeconds: number;
 }
+
+export const emptyFineTuneStats = (): FineTuneStats => ({
+  steps: 0,
+  images: 0,
+  imagesPerSecond: 0,
+  stepSeconds: 0,
+  dataWaitSeconds: 0,
+});
 
 const PROGRESS_EVERY_MS = 1000;
 
@@ -57,7 +69,7 @@ export function fineTuneService(
   store: ArtifactStore,
   feed: DataFeed,
   options: FineTuneOptions,
-  stats: FineTuneStats = { steps: 0, images: 0, imagesPerSecond: 0 },
+  stats: FineTuneStats = emptyFineTuneStats(),
 ): ServiceBinding {
   // TF.js runs one kernel at a time per process: concurrent trainings would only interleave.
   const slots = new Semaphore(options.maxConcurrent, options.maxQueued);
@@ -99,8 +111,11 @@ export function fineTuneService(
             },
             ctx.signal,
           );
+          let askedAt = performance.now();
           for await (const batch of batches) {
             if (step >= totalSteps) break;
+            const stepStart = performance.now();
+            stats.dataWaitSeconds += (stepStart - askedAt) / 1000;
             const { x, y } = batchTensors(batch.pixels, batch.labels, input, info.numClasses);
             trainer.step(x, y, learningRateAt(optimizer, step, epoch));
             tf.dispose([x, y]);
@@ -119,6 +134,8 @@ export function fineTuneService(
               windowStart = performance.now();
               windowImages = 0;
             }
+            askedAt = performance.now();
+            stats.stepSeconds += (askedAt - stepStart) / 1000;
           }
         }
         const weights = await network.getWeights();

@@ -16,7 +16,7 @@ import {
 import { dataService } from './data-service';
 import { DataFeed } from './data-feed';
 import { evaluationService } from './evaluation-service';
-import { fineTuneService } from './finetune-service';
+import { emptyFineTuneStats, fineTuneService } from './finetune-service';
 import { pruningService } from './pruning-service';
 import { createServiceMetrics } from './service-metrics';
 import { startMetricsServer, type MetricsServer } from '@lth/metrics';
@@ -79,7 +79,7 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
   let backend = 'none';
   let gpuMissing = false;
   const dataStats: DataServiceStats = { bytesStreamed: 0 };
-  const fineTuneStats: FineTuneStats = { steps: 0, images: 0, imagesPerSecond: 0 };
+  const fineTuneStats: FineTuneStats = emptyFineTuneStats();
   const metrics = createServiceMetrics({
     service: kind,
     backend: () => backend,

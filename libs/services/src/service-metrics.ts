@@ -120,6 +120,18 @@ export function createServiceMetrics(src: ServiceMetricSources): ServiceMetrics 
     const ft = src.finetune;
     syncedCounter(registry, 'lth_finetune_steps_total', 'Training steps taken.', () => ft.steps);
     syncedCounter(registry, 'lth_finetune_images_total', 'Images trained on.', () => ft.images);
+    syncedCounter(
+      registry,
+      'lth_finetune_step_seconds_total',
+      'Time spent in training steps (tensors of the batch, forward, backward, update).',
+      () => ft.stepSeconds,
+    );
+    syncedCounter(
+      registry,
+      'lth_finetune_data_wait_seconds_total',
+      'Time training waited for its next batch from the data service.',
+      () => ft.dataWaitSeconds,
+    );
     new Gauge({
       name: 'lth_finetune_images_per_second',
       help: 'Training throughput over the last progress interval (0 when idle).',

@@ -28,6 +28,16 @@ async function peakRssBytes(pid: number): Promise<number> {
   return Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN) * 1024;
 }
 
+/** A metric summed over processes, read from their /metrics. */
+async function sumOf(processes: { metrics?: string }[], metric: string): Promise<number> {
+  let sum = 0;
+  for (const p of processes) {
+    const text = await (await fetch(`http://${p.metrics!}/metrics`)).text();
+    sum += Number(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  }
+  return sum;
+}
+
 /** The same training, steps and batch, in this process with nothing around it: the upper bound. */
 async function bareLoop(backend: BackendName, images: number, runs: number): Promise<number> {
   await initBackend(backend);
@@ -66,6 +76,7 @@ export async function campaignOverhead(): Promise<void> {
     finetuneReplicas: 2,
     env: { LTH_CACHE: CACHE_DIR },
     dataFlags: ['--preload', 'mnist'],
+    metrics: true,
   });
   try {
     const started = performance.now();
@@ -80,6 +91,11 @@ export async function campaignOverhead(): Promise<void> {
     const campaign = (rounds * images) / seconds;
     for (const p of services.processes)
       emit({ bench: 'service_peak_rss_megabytes', service: p.name, value: (await peakRssBytes(p.pid)) / 2 ** 20 });
+    const finetune = services.processes.filter((p) => p.name.startsWith('finetune'));
+    const [stepSeconds, waitSeconds] = await Promise.all(
+      ['lth_finetune_step_seconds_total', 'lth_finetune_data_wait_seconds_total'].map((m) => sumOf(finetune, m)),
+    );
+    emit({ bench: 'finetune_data_wait_fraction', backend: services.backend, value: waitSeconds / stepSeconds });
     // The services' backend, whichever this process used last.
     const bare = await bareLoop(services.backend as BackendName, images, rounds);
     emit({ bench: 'campaign_images_per_second', backend: services.backend, rounds, images, value: campaign, seconds });

@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: one JSON line per measurement. Compare numbers from the same run only.
- *  - finetune_images_per_second: masked training steps (forward, backward, SGD, re-mask) per
+ *  - finetune_images_per_second: masked training steps (forward, backward, SGD with masked gradients) per
  *    model and TF.js backend, in process (no gRPC);
  *  - global_prune_seconds: one global magnitude pruning step over 25M weights in 50 tensors;
  *  - data_stream_megabytes_per_second: uint8 batches from the data service over loopback gRPC;
  *  - campaign_to_bare_loop: a small campaign through services, gRPC, store and planner against the
- *    same training in one bare loop, and service_peak_rss_megabytes per service (campaign-overhead.ts);
+ *    same training in one bare loop, service_peak_rss_megabytes per service, and
+ *    finetune_data_wait_fraction: time fine-tuning waited for batches over time it trained
+ *    (campaign-overhead.ts);
  *  - with --torch: torch_images_per_second, the same models, batches and thread counts in PyTorch
  *    (Debian's python3-torch), and ratio_to_torch for each lth backend (torch-lane.ts).
  */

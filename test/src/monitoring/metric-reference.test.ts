@@ -20,7 +20,7 @@ test('docs/monitoring.md lists exactly the lth_ metrics the code registers, with
       service: 'finetune',
       backend: () => 'cpu',
       store,
-      finetune: { steps: 0, images: 0, imagesPerSecond: 0 },
+      finetune: { steps: 0, images: 0, imagesPerSecond: 0, stepSeconds: 0, dataWaitSeconds: 0 },
       data: { bytesStreamed: 0 },
       tensors: true,
     }).registry,

@@ -157,6 +157,12 @@ test('every panel query of the Grafana dashboard returns data once the campaign 
   assert.equal(await scalar('lth_experiments_matching'), matching);
   const rounds = results.experiments.reduce((n, e) => n + e.rounds.length, 0);
   assert.equal(await scalar('lth_rounds_succeeded_total'), rounds);
+  // Every stream's first batch is a round trip, so training waited for data at least a little;
+  // with gRPC prefetching the rest, far less than it trained.
+  const stepSeconds = await scalar('sum(lth_finetune_step_seconds_total)');
+  const waitSeconds = await scalar('sum(lth_finetune_data_wait_seconds_total)');
+  assert.ok(stepSeconds > 0, `step seconds ${stepSeconds}`);
+  assert.ok(waitSeconds > 0 && waitSeconds < stepSeconds, `waited ${waitSeconds} s for data, trained ${stepSeconds} s`);
 });
 
 test('promtool checks the alerting rules; their unit tests fire on bad series, not on healthy ones', async () => {
