@@ -1,6 +1,6 @@
-import { checkMaskFits, InvalidArgumentError, type Mask } from '@lth/core';
+import { checkMaskFits, InvalidArgumentError, isHead, isStem, type Mask, type WeightTensor } from '@lth/core';
 import { checkDigest, getMask, getWeights, type ArtifactStore } from '@lth/store';
-import { getModel, isHead, Network } from '@lth/tensor';
+import { getModel, Network } from '@lth/tensor';
 import type { dataV1 } from '@lth/grpc-kit';
 
 /** Builds the model for a dataset's image shape and class count. The caller disposes it. */
@@ -11,7 +11,9 @@ export function networkFor(model: string, info: dataV1.DatasetInfo): Network {
 
 /**
  * Loads initial weights into a network: all from the seed when there is no digest; with
- * freshHead, everything but the classifier from the artifact and a new head from the seed.
+ * freshHead (the weights come from another task), everything but the classifier from the artifact
+ * and a new head from the seed, and a new stem too where the artifact's does not fit this task's
+ * images (an ImageNet stem for 32x32 pictures, three channels for grey ones).
  */
 export async function loadInitialWeights(
   store: ArtifactStore,
@@ -24,8 +26,20 @@ export async function loadInitialWeights(
     return;
   }
   const weights = await getWeights(store, checkDigest(digest, 'init_weights_digest'));
-  network.setWeights(weights, freshHead ? isHead : undefined);
-  if (freshHead) network.initialize(seed, isHead);
+  if (!freshHead) {
+    network.setWeights(weights);
+    return;
+  }
+  const fresh = freshStem(network, weights) ? (n: string) => isHead(n) || isStem(n) : isHead;
+  network.setWeights(weights, fresh);
+  network.initialize(seed, fresh);
+}
+
+/** The artifact's stem differs from the network's in its weights or their shapes. */
+function freshStem(network: Network, weights: readonly WeightTensor[]): boolean {
+  const theirs = new Map(weights.filter((w) => isStem(w.name)).map((w) => [w.name, w.shape.join('x')]));
+  const ours = network.weightNames.filter(isStem);
+  return ours.length !== theirs.size || ours.some((n) => theirs.get(n) !== network.variable(n).shape.join('x'));
 }
 
 export async function loadMaskFor(store: ArtifactStore, network: Network, digest: string): Promise<Mask | undefined> {

@@ -9,7 +9,7 @@ export {
 } from './backend';
 export { getModel, models, MODEL_NAMES, type ModelDefinition } from './models/registry';
 export type { InputShape } from './models/input-shape';
-export { Network, isHead } from './network';
+export { Network } from './network';
 export { batchTensors } from './pixels';
 export { MaskedTrainer } from './masked-trainer';
 export { checkBatchFits } from './memory-estimate';

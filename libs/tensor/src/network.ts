@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { createRng, deriveSeed, FailedPreconditionError, sizeOf, type WeightTensor } from '@lth/core';
+import { createRng, deriveSeed, FailedPreconditionError, isHead, sizeOf, type WeightTensor } from '@lth/core';
 import type { InputShape } from './models/input-shape';
 import { getModel } from './models/registry';
 
@@ -50,7 +50,7 @@ export class Network {
       if (leaf === 'kernel') {
         const fanIn = sizeOf(shape.slice(0, -1));
         const rng = createRng(deriveSeed(seed, 'init', name));
-        if (name.startsWith('head/')) {
+        if (isHead(name)) {
           const bound = 1 / Math.sqrt(fanIn);
           for (let i = 0; i < values.length; i++) values[i] = (rng.next() * 2 - 1) * bound;
         } else {
@@ -109,5 +109,3 @@ export class Network {
     this.model.dispose();
   }
 }
-
-export const isHead = (name: string): boolean => name.startsWith('head/');

@@ -1,18 +1,19 @@
 import type { PruningSpec } from '../spec/campaign-schema';
 import { compileNamePattern } from './name-pattern';
+import { isKernel, roleOf } from '../models/layer-roles';
 
 export type PruningPolicy = PruningSpec;
 
 /**
- * Which weights IMP may prune. Models name their layers by convention: convolution and dense
- * kernels end in `/kernel`, the first convolution is `stem`, the classifier is `head`.
- * Biases and batch-norm parameters are never kernels, so they are never pruned.
+ * Which weights IMP may prune: kernels of the body, and of the stem when the policy says so
+ * (roles: models/layer-roles.ts). Biases and batch-norm parameters are never kernels, so they are
+ * never pruned; nor is the head.
  */
 export function isPrunable(name: string, policy: Pick<PruningPolicy, 'excludePatterns' | 'pruneStem'>): boolean {
-  if (!name.endsWith('/kernel')) return false;
-  const layer = name.slice(0, -'/kernel'.length);
-  if (layer === 'head') return false;
-  if (layer === 'stem' && !policy.pruneStem) return false;
+  if (!isKernel(name)) return false;
+  const role = roleOf(name);
+  if (role === 'head') return false;
+  if (role === 'stem' && !policy.pruneStem) return false;
   return !policy.excludePatterns.some((p) => compileNamePattern(p).test(name));
 }
 

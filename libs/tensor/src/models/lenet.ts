@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { HEAD } from '@lth/core';
 import type { InputShape } from './input-shape';
 
 /** LeNet-300-100 (LeCun et al. 1998; the MLP of Frankle & Carbin 2019). */
@@ -9,7 +10,7 @@ export function buildLenet300100(input: InputShape, numClasses: number): tf.Laye
       tf.layers.flatten({ inputShape: [input.height, input.width, input.channels], name: 'flatten' }),
       tf.layers.dense({ units: 300, activation: 'relu', name: 'fc1' }),
       tf.layers.dense({ units: 100, activation: 'relu', name: 'fc2' }),
-      tf.layers.dense({ units: numClasses, name: 'head' }),
+      tf.layers.dense({ units: numClasses, name: HEAD }),
     ],
   });
 }

@@ -40,6 +40,40 @@ test('models build at 28x28x1 and 32x32x3 with a head for the task', () => {
 });
 
 test('unknown models fail loudly, listing the known ones', () => {
-  assert.throws(() => getModel('vgg-16'), /unknown model "vgg-16" \(known: lenet-300-100, resnet-8, resnet-20\)/);
-  assert.deepEqual(MODEL_NAMES, ['lenet-300-100', 'resnet-8', 'resnet-20']);
+  assert.throws(
+    () => getModel('vgg-16'),
+    /unknown model "vgg-16" \(known: lenet-300-100, resnet-8, resnet-20, resnet-18, resnet-50, resnet-152\)/,
+  );
+  assert.deepEqual(MODEL_NAMES, ['lenet-300-100', 'resnet-8', 'resnet-20', 'resnet-18', 'resnet-50', 'resnet-152']);
+});
+
+test("torchvision ResNets have torchvision's parameters, names and stems", () => {
+  // Counted by torchvision 0.14 (resnetN(num_classes=10)): parameters, then batch-norm running
+  // statistics, then 4-d convolution weights.
+  const torchvision = {
+    'resnet-18': { parameters: 11_181_642, statistics: 9_600, convolutions: 20 },
+    'resnet-50': { parameters: 23_528_522, statistics: 53_120, convolutions: 53 },
+    'resnet-152': { parameters: 58_164_298, statistics: 151_424, convolutions: 155 },
+  };
+  for (const [name, expected] of Object.entries(torchvision)) {
+    const net = new Network(name, { height: 128, width: 128, channels: 3 }, 10);
+    const statistics = count(net, (n) => n.includes('moving_'));
+    assert.equal(count(net, () => true) - statistics, expected.parameters, name);
+    assert.equal(statistics, expected.statistics, name);
+    const convolutions = net.weightNames.filter((n) => net.variable(n).rank === 4);
+    assert.equal(convolutions.length, expected.convolutions, name);
+    assert.deepEqual(net.variable('stem/kernel').shape, [7, 7, 3, 64]);
+    assert.ok(net.weightNames.includes('layer1_0_conv1/kernel'), name);
+    assert.ok(net.weightNames.includes('layer2_0_downsample_0/kernel'), name);
+    assert.ok(net.weightNames.includes('layer4_1_bn2/moving_variance'), name);
+    assert.deepEqual(net.model.outputs[0]!.shape, [null, 10]);
+    net.dispose();
+  }
+  // Small images get the 3x3 stride-1 stem with their own channel count and no max-pool.
+  const small = new Network('resnet-18', { height: 32, width: 32, channels: 1 }, 10);
+  assert.deepEqual(small.variable('stem/kernel').shape, [3, 3, 1, 64]);
+  assert.equal(small.model.layers.filter((l) => l.name === 'stem_pool').length, 0);
+  // 32 -> 32 (stem) -> 4 after three strided stages: the last stage sees 4x4.
+  assert.deepEqual(small.model.getLayer('layer4_1_add').outputShape, [null, 4, 4, 512]);
+  small.dispose();
 });

@@ -3,6 +3,7 @@ import { InvalidArgumentError, quote } from '@lth/core';
 import type { InputShape } from './input-shape';
 import { buildLenet300100 } from './lenet';
 import { buildCifarResnet } from './resnet';
+import { buildTorchvisionResnet, TORCHVISION_RESNETS, type TorchvisionDepth } from './torchvision-resnet';
 
 export interface ModelDefinition {
   name: string;
@@ -22,6 +23,13 @@ const definitions: ModelDefinition[] = [
     description: 'CIFAR-style ResNet-20 (three basic blocks a stage)',
     build: (i, n) => buildCifarResnet(20, i, n),
   },
+  ...(Object.keys(TORCHVISION_RESNETS).map(Number) as TorchvisionDepth[]).map((depth) => ({
+    name: `resnet-${depth}`,
+    description:
+      `torchvision ResNet-${depth} (${TORCHVISION_RESNETS[depth].block} blocks; ImageNet stem from 96 px, ` +
+      `3x3 stem below)`,
+    build: (i: InputShape, n: number) => buildTorchvisionResnet(depth, i, n),
+  })),
 ];
 
 export const models = new Map(definitions.map((d) => [d.name, d]));

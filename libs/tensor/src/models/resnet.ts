@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { HEAD, STEM, STEM_BN } from '@lth/core';
 import type { InputShape } from './input-shape';
 import { batchNormalization } from '../tensorflow-fused-batch-norm';
 
@@ -17,7 +18,7 @@ export function buildCifarResnet(depth: number, input: InputShape, numClasses: n
   const relu = (name: string) => tf.layers.activation({ activation: 'relu', name });
 
   const inputs = tf.input({ shape: [input.height, input.width, input.channels], name: 'pixels' });
-  let x = relu('stem_relu').apply(bn('stem_bn').apply(conv(16, 3, 1, 'stem').apply(inputs))) as tf.SymbolicTensor;
+  let x = relu('stem_relu').apply(bn(STEM_BN).apply(conv(16, 3, 1, STEM).apply(inputs))) as tf.SymbolicTensor;
   let channels = 16;
   [16, 32, 64].forEach((filters, stage) => {
     for (let b = 0; b < blocks; b++) {
@@ -36,6 +37,6 @@ export function buildCifarResnet(depth: number, input: InputShape, numClasses: n
     }
   });
   const pooled = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x);
-  const logits = tf.layers.dense({ units: numClasses, name: 'head' }).apply(pooled) as tf.SymbolicTensor;
+  const logits = tf.layers.dense({ units: numClasses, name: HEAD }).apply(pooled) as tf.SymbolicTensor;
   return tf.model({ inputs, outputs: logits, name: `resnet-${depth}` });
 }
