@@ -106,6 +106,24 @@ program
     exitWith(async () => (await import('./cluster-commands.js')).resultsCommand(name, flags)),
   );
 
+const weights = program.command('weights').description('bring pre-trained weights into the artifact store');
+
+weights
+  .command('import')
+  .description(
+    'import a PyTorch checkpoint of a torchvision ResNet (torch.save, PyTorch 1.6+) as θ_p; ' +
+      'nothing in the file is executed',
+  )
+  .argument('<file>', 'the checkpoint (.pth, .pth.tar, .pt)')
+  .requiredOption('--arch <arch>', 'resnet18 | resnet50 | resnet152 (or resnet-18, ...)')
+  .option('--prefix <prefix>', "keys under this prefix are the model's (MoCo v2: module.encoder_q.)")
+  .option('--keep-head', "keep the checkpoint's classifier (only to fine-tune on the task it was trained for)")
+  .option('--store <dir>', 'artifact store (default: $LTH_STORE or .lth/store)')
+  .option('--out <file>', 'also write the digest to this file')
+  .action((file: string, flags) =>
+    exitWith(async () => (await import('./weights-command.js')).weightsImportCommand(file, flags)),
+  );
+
 program
   .command('crd')
   .description('print the Campaign CustomResourceDefinition (k8s/base/crd.yaml is this output)')

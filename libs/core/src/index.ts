@@ -27,17 +27,18 @@ export {
 } from './tasks/plan-tasks';
 export { type WeightTensor, type MaskTensor, type Mask, sizeOf } from './pruning/tensors';
 export { countPrunable, type PruningPolicy } from './pruning/policy';
+export { HEAD, STEM, STEM_BN, layerOf, roleOf, isHead, isStem, isKernel, type LayerRole } from './models/layer-roles';
 export {
-  HEAD,
-  STEM,
-  STEM_BN,
-  layerOf,
-  roleOf,
-  isHead,
-  isStem,
-  isKernel,
-  type LayerRole,
-} from './models/layer-roles';
+  TORCHVISION_RESNETS,
+  TORCHVISION_DEPTHS,
+  stemFor,
+  torchvisionResnetWeights,
+  torchvisionDepthOf,
+  type TorchvisionDepth,
+  type StemKind,
+  type ResnetBlock,
+  type WeightShape,
+} from './models/torchvision-resnet';
 export { pruneByMagnitude, checkMaskFits } from './pruning/magnitude';
 export { randomMaskLike } from './pruning/random-prune';
 export { maskStats, type MaskStats, type LayerSparsity } from './pruning/sparsity';

@@ -4,3 +4,4 @@ export { connect, type ServiceClients } from './service-clients';
 export { refs, type PretrainingRecord, type RoundRecord } from './records';
 export { parseDriverEvent, type DriverEvent, type DriverPhase } from './driver-events';
 export { finishedRounds, collectResults, StoreProgressCache, type OnCorruptRecord } from './store-progress';
+export { importTorchCheckpoint, listed, type TorchImport, type TorchImportOptions } from './import-torch-checkpoint';

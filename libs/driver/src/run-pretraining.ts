@@ -1,7 +1,8 @@
-import type { Pretraining } from '@lth/core';
+import { InvalidArgumentError, quote, type Pretraining } from '@lth/core';
 import { putWeights } from '@lth/store';
 import type { DriverDeps } from './driver-deps';
 import { readLayersModelWeights } from './import-layers-model';
+import { importTorchCheckpoint, listed } from './import-torch-checkpoint';
 import { refs, type PretrainingRecord } from './records';
 import { ownRecord } from './store-progress';
 import { evaluate, fineTune } from './service-calls';
@@ -31,6 +32,18 @@ async function produce(pretraining: Pretraining, deps: DriverDeps): Promise<Pret
     }
     case 'file':
       return { ...none, weightsDigest: await putWeights(deps.store, await readLayersModelWeights(source.path)) };
+    case 'pytorch': {
+      const imported = await importTorchCheckpoint(source.path, { arch: source.arch, prefix: source.prefix });
+      // Nobody reads a campaign's warnings: keys that are no weight of the model mean a wrong arch or
+      // prefix, so they stop it here (`lth weights import` lists them and goes on).
+      if (imported.unexpected.length > 0) {
+        throw new InvalidArgumentError(
+          `${quote(source.path)} holds ${imported.unexpected.length} key(s) ResNet ${source.arch} does not have: ` +
+            `${listed(imported.unexpected)}; check arch and prefix (lth weights import lists them all)`,
+        );
+      }
+      return { ...none, weightsDigest: await putWeights(deps.store, imported.weights) };
+    }
     case 'none':
       return { ...none, weightsDigest: '' };
   }
@@ -39,7 +52,8 @@ async function produce(pretraining: Pretraining, deps: DriverDeps): Promise<Pret
 /**
  * Produces θ_p (idempotent: a pre-training already in the store is returned as it is; a corrupt record
  * is computed again).
- * Supervised pre-trainings train on their dataset from the seed; file ones import a TF.js model.
+ * Supervised pre-trainings train on their dataset from the seed; file ones import a TF.js model,
+ * pytorch ones a torchvision ResNet checkpoint.
  */
 export async function runPretraining(pretraining: Pretraining, deps: DriverDeps): Promise<PretrainingRecord> {
   const { store } = deps;

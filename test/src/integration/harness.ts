@@ -19,6 +19,14 @@ export const PROGRAMS: Programs & { controller: Program } = {
 /** Runs a program's main with these arguments. */
 export const argv = (program: Program, args: string[]) => [...program.args, ...args];
 
+/** `lth run CAMPAIGN --out OUT --store STORE --quiet` with the shared dataset cache, to its end. */
+export function lthRun(campaign: string, out: string, store: string) {
+  return spawnSync(process.execPath, [CLI, 'run', campaign, '--out', out, '--store', store, '--quiet'], {
+    encoding: 'utf8',
+    env: { ...process.env, LTH_CACHE: CACHE_DIR },
+  });
+}
+
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `lth-${prefix}-`));
 }

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CampaignResults } from '@lth/core';
 import { initBackend, Network, tf } from '@lth/tensor';
-import { CACHE_DIR, CLI, tempDir } from './harness';
+import { lthRun, tempDir } from './harness';
 
 /** Saves a model the way any TF.js program does: model.json beside a weights file. */
 async function saveLayersModel(dir: string, seed: number): Promise<string> {
@@ -46,11 +45,7 @@ evaluation: { maxExamples: 500 }
 `,
   );
   const out = join(dir, 'out');
-  const res = spawnSync(
-    process.execPath,
-    [CLI, 'run', campaign, '--out', out, '--store', join(dir, 'store'), '--quiet'],
-    { encoding: 'utf8', env: { ...process.env, LTH_CACHE: CACHE_DIR } },
-  );
+  const res = lthRun(campaign, out, join(dir, 'store'));
   assert.equal(res.status, 0, res.stderr);
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as CampaignResults;
   const [experiment] = results.experiments;
@@ -65,11 +60,7 @@ evaluation: { maxExamples: 500 }
   const json = JSON.parse(await readFile(modelJson, 'utf8'));
   json.weightsManifest[0].weights[0].name = 'dense_1/kernel';
   await writeFile(modelJson, JSON.stringify(json));
-  const bad = spawnSync(
-    process.execPath,
-    [CLI, 'run', campaign, '--out', join(dir, 'out2'), '--store', join(dir, 'store2'), '--quiet'],
-    { encoding: 'utf8', env: { ...process.env, LTH_CACHE: CACHE_DIR } },
-  );
+  const bad = lthRun(campaign, join(dir, 'out2'), join(dir, 'store2'));
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /weights do not fit lenet-300-100: missing fc1\/kernel; unexpected dense_1\/kernel/);
 });

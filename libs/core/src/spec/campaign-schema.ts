@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { quote } from '../quote';
 import { roundsToReach } from '../ladder';
+import { TORCHVISION_DEPTHS } from '../models/torchvision-resnet';
 import { NAME_PATTERN_MAX_LENGTH, NAME_PATTERNS_MAX, namePatternError } from '../pruning/name-pattern';
 
 /**
@@ -69,6 +70,22 @@ const filePretraining = z
   })
   .strict();
 
+/** torchvision's spelling and lth's model name of each torchvision ResNet lth builds. */
+const TORCHVISION_ARCHS = TORCHVISION_DEPTHS.flatMap((d) => [`resnet-${d}`, `resnet${d}`]) as [string, ...string[]];
+
+const pytorchPretraining = z
+  .object({
+    name,
+    kind: z.literal('pytorch'),
+    /** A torch.save checkpoint of a torchvision ResNet (PyTorch 1.6 or later), on the store's volume. */
+    path: z.string().min(1),
+    /** torchvision ResNet: resnet50 or resnet-50 (the model it fits). */
+    arch: z.enum(TORCHVISION_ARCHS),
+    /** Keys under this prefix are the model's (MoCo v2: module.encoder_q.); empty: the whole state_dict. */
+    prefix: z.string().max(256).default(''),
+  })
+  .strict();
+
 const randomInitPretraining = z
   .object({
     name,
@@ -79,6 +96,7 @@ const randomInitPretraining = z
 export const pretrainingSchema = z.discriminatedUnion('kind', [
   supervisedPretraining,
   filePretraining,
+  pytorchPretraining,
   randomInitPretraining,
 ]);
 

@@ -1,5 +1,6 @@
 import { settingsId, withoutDefaults } from '../canonical';
 import { DEFAULT_ROUNDS, roundsToReach } from '../ladder';
+import { torchvisionDepthOf } from '../models/torchvision-resnet';
 import {
   EVALUATION_DEFAULTS,
   PRUNING_DEFAULTS,
@@ -55,6 +56,8 @@ function pretrainingIdentity(model: string, source: PretrainingSpec): unknown {
       };
     case 'file':
       return { kind: source.kind, model, path: source.path };
+    case 'pytorch':
+      return { kind: source.kind, model, path: source.path, prefix: source.prefix };
     case 'none':
       return { kind: source.kind, model };
   }
@@ -95,6 +98,7 @@ export function expandCampaign(spec: CampaignSpec): Experiment[] {
   for (const model of spec.models) {
     for (const source of spec.pretrainings) {
       if (source.kind === 'file' && source.model !== model) continue;
+      if (source.kind === 'pytorch' && `resnet-${torchvisionDepthOf(source.arch)}` !== model) continue;
       const pretraining = resolvePretraining(model, source, spec.evaluation);
       for (const task of spec.tasks) {
         for (const seed of spec.seeds) {

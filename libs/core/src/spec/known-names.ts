@@ -1,3 +1,4 @@
+import { torchvisionDepthOf } from '../models/torchvision-resnet';
 import type { CampaignSpec } from './campaign-schema';
 import { CampaignSpecError, type SpecIssue } from './parse-campaign';
 import { quote } from '../quote';
@@ -25,6 +26,10 @@ export function checkKnownNames(spec: CampaignSpec, known: KnownNames): void {
     }
     if (p.kind === 'file' && !known.models.includes(p.model)) {
       issues.push({ path: `pretrainings[${i}].model`, message: unknown('model', p.model, known.models) });
+    }
+    if (p.kind === 'pytorch' && !spec.models.includes(`resnet-${torchvisionDepthOf(p.arch)}`)) {
+      const model = `resnet-${torchvisionDepthOf(p.arch)}`;
+      issues.push({ path: `pretrainings[${i}].arch`, message: `fits model ${model}, which models does not list` });
     }
   });
   if (issues.length > 0) throw new CampaignSpecError(issues);

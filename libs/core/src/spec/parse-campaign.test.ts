@@ -116,6 +116,37 @@ imp: { targetSparsity: 0.9 }
   assert.equal(lastRound(spec), 11); // 1 - 0.8^11 = 0.914
 });
 
+test('a pytorch pre-training pairs with the model its arch names, in either spelling', () => {
+  const spec = parseCampaign(`
+name: torch
+models: [resnet-18, resnet-50]
+pretrainings:
+  - { name: moco, kind: pytorch, path: /w/moco.pth.tar, arch: resnet50, prefix: module.encoder_q. }
+  - { name: sup, kind: pytorch, path: /w/r18.pth, arch: resnet-18 }
+tasks: [mnist]
+`);
+  const pairs = expandCampaign(spec).map((e) => `${e.settings.model}:${e.settings.pretraining.name}`);
+  assert.deepEqual(pairs, ['resnet-18:sup', 'resnet-50:moco']);
+  const known = { models: ['resnet-18', 'resnet-50', 'resnet-152'], datasets: ['mnist'] };
+  assert.doesNotThrow(() => checkKnownNames(spec, known));
+  // An arch no listed model fits would pair with nothing: said, not silently dropped.
+  const unpaired = parseCampaign(
+    'name: a\nmodels: [resnet-18]\ntasks: [mnist]\n' +
+      'pretrainings: [{ name: m, kind: pytorch, path: /w/m.pth, arch: resnet152 }]\n',
+  );
+  assert.throws(
+    () => checkKnownNames(unpaired, known),
+    /pretrainings\[0\]\.arch: fits model resnet-152, which models does not list/,
+  );
+  assert.match(
+    issuesOf(
+      'name: a\nmodels: [resnet-18]\ntasks: [mnist]\n' +
+        'pretrainings: [{ name: m, kind: pytorch, path: /m, arch: vgg16 }]\n',
+    )[0]!,
+    /^pretrainings\[0\]\.arch: /,
+  );
+});
+
 test('absurd campaigns are refused by the limit they break, before anything expands', () => {
   const head = 'name: a\nmodels: [lenet-300-100]\npretrainings: [{ name: p, kind: none }]\ntasks: [mnist]\n';
   assert.deepEqual(issuesOf(`${head}imp: { targetSparsity: 0.99, pruning: { rate: 1.0e-10 } }\n`), [

@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getModel, MODEL_NAMES } from './registry';
 import { Network } from '../network';
+import { stemFor, TORCHVISION_DEPTHS, torchvisionResnetWeights } from '@lth/core';
+
+const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
 
 const count = (net: Network, pred: (name: string) => boolean) =>
   net.weightNames.filter(pred).reduce((n, name) => n + net.variable(name).size, 0);
@@ -68,6 +71,21 @@ test("torchvision ResNets have torchvision's parameters, names and stems", () =>
     assert.ok(net.weightNames.includes('layer4_1_bn2/moving_variance'), name);
     assert.deepEqual(net.model.outputs[0]!.shape, [null, 10]);
     net.dispose();
+  }
+  // The pure declaration the importer checks checkpoints against is exactly what the network holds.
+  for (const depth of TORCHVISION_DEPTHS) {
+    for (const input of [
+      { height: 224, width: 224, channels: 3 },
+      { height: 32, width: 32, channels: 1 },
+    ]) {
+      const net = new Network(`resnet-${depth}`, input, 10);
+      const declared = torchvisionResnetWeights(depth, { kind: stemFor(input), channels: input.channels }, 10);
+      assert.deepEqual(
+        net.weightNames.map((name) => ({ name, shape: net.variable(name).shape })).sort(byName),
+        declared.sort(byName),
+      );
+      net.dispose();
+    }
   }
   // Small images get the 3x3 stride-1 stem with their own channel count and no max-pool.
   const small = new Network('resnet-18', { height: 32, width: 32, channels: 1 }, 10);

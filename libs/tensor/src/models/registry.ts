@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError, quote } from '@lth/core';
+import { InvalidArgumentError, quote, TORCHVISION_DEPTHS, TORCHVISION_RESNETS } from '@lth/core';
 import type { InputShape } from './input-shape';
 import { buildLenet300100 } from './lenet';
 import { buildCifarResnet } from './resnet';
-import { buildTorchvisionResnet, TORCHVISION_RESNETS, type TorchvisionDepth } from './torchvision-resnet';
+import { buildTorchvisionResnet } from './torchvision-resnet';
 
 export interface ModelDefinition {
   name: string;
@@ -23,7 +23,7 @@ const definitions: ModelDefinition[] = [
     description: 'CIFAR-style ResNet-20 (three basic blocks a stage)',
     build: (i, n) => buildCifarResnet(20, i, n),
   },
-  ...(Object.keys(TORCHVISION_RESNETS).map(Number) as TorchvisionDepth[]).map((depth) => ({
+  ...TORCHVISION_DEPTHS.map((depth) => ({
     name: `resnet-${depth}`,
     description:
       `torchvision ResNet-${depth} (${TORCHVISION_RESNETS[depth].block} blocks; ImageNet stem from 96 px, ` +

@@ -1,28 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { HEAD, STEM, STEM_BN } from '@lth/core';
+import { HEAD, STEM, STEM_BN, stemFor, TORCHVISION_RESNETS, type TorchvisionDepth } from '@lth/core';
 import type { InputShape } from './input-shape';
 import { batchNormalization } from '../tensorflow-fused-batch-norm';
-
-type Block = 'basic' | 'bottleneck';
-
-/** torchvision.models.resnet: block kind and blocks per stage (He et al. 2016, table 1). */
-export const TORCHVISION_RESNETS = {
-  18: { block: 'basic', stages: [2, 2, 2, 2] },
-  50: { block: 'bottleneck', stages: [3, 4, 6, 3] },
-  152: { block: 'bottleneck', stages: [3, 8, 36, 3] },
-} as const satisfies Record<number, { block: Block; stages: readonly number[] }>;
-
-export type TorchvisionDepth = keyof typeof TORCHVISION_RESNETS;
-
-/**
- * The stem a task's images get (the paper's "task-appropriate stem"): ImageNet-size images
- * (96 px and up) the 7x7/2 convolution and 3x3/2 max-pool; small ones (CIFAR, SVHN, digits) a 3x3/1
- * convolution and no max-pool, with as many input channels as the images have.
- */
-export type StemKind = 'imagenet' | 'small';
-
-export const stemFor = (input: InputShape): StemKind =>
-  Math.min(input.height, input.width) >= 96 ? 'imagenet' : 'small';
 
 /**
  * ResNet with torchvision's structure and weight names: `conv1` is `stem`, `bn1` `stem_bn`, `fc`
