@@ -287,7 +287,7 @@ test('lth validate and lth run refuse an invalid campaign with one line per fiel
   await writeFile(file, TINY_CAMPAIGN.replace('models: [lenet-300-100]', 'models: [lenet-5000]'));
   const res = spawnSync(process.execPath, [CLI, 'validate', file], { encoding: 'utf8' });
   assert.equal(res.status, 2);
-  assert.match(res.stderr, /models\[0\]: unknown model "lenet-5000" \(known: lenet-300-100, resnet-8, resnet-20\)/);
+  assert.match(res.stderr, /models\[0\]: unknown model "lenet-5000" \(known: lenet-300-100, resnet-8, resnet-20, /);
   assert.deepEqual(await filesUnder(join(dir, 'out')), []);
   // A billion laughs: nine lines of aliases, refused like any other bad file.
   const letters = 'abcdefghi';
