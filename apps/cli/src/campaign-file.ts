@@ -15,7 +15,8 @@ export async function loadCampaign(path: string, extraDatasets: string[] = []): 
   // Loaded here, not at the top: TF.js takes a while, and the cluster commands never need it.
   const { MODEL_NAMES } = await import('@lth/tensor');
   const { PACKAGED_DATASET_NAMES } = await import('@lth/datasets');
-  checkKnownNames(spec, { models: MODEL_NAMES, datasets: [...PACKAGED_DATASET_NAMES, ...extraDatasets] });
+  const datasets = [...PACKAGED_DATASET_NAMES, ...spec.datasets.map((d) => d.name), ...extraDatasets];
+  checkKnownNames(spec, { models: MODEL_NAMES, datasets });
   return spec;
 }
 

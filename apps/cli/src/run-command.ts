@@ -80,6 +80,8 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       storeRoot,
       finetuneReplicas,
       metrics: flags.metricsPort !== undefined,
+      // The campaign's own `datasets:` section is the data service's list of datasets in files.
+      dataFlags: spec.datasets.length > 0 ? ['--datasets', resolve(file)] : [],
       onRestart: (r) =>
         notice(
           `warning: the ${r.service} service exited (${r.exit}); starting it again on ${r.address} in ` +

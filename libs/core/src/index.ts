@@ -3,6 +3,7 @@ export { createRng, deriveSeed, permutation, type Rng } from './random';
 export { settingsId } from './canonical';
 export { densityAfter } from './ladder';
 export * from './spec/campaign-schema';
+export * from './spec/dataset-source';
 export { parseCampaign, validateCampaign, CampaignSpecError, type SpecIssue } from './spec/parse-campaign';
 export { checkKnownNames, type KnownNames } from './spec/known-names';
 export {

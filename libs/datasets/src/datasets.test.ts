@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatasetRegistry, idxDataset } from './registry';
+import { DatasetRegistry } from './registry';
+import { fileDataset } from './file-dataset';
 import { encodeIdx } from './idx';
 import type { Batch } from './dataset';
 
@@ -85,7 +86,7 @@ test('IDX directories load with the test files as the test split', async () => {
   await make('train', 50);
   await make('t10k', 20);
   const registry = new DatasetRegistry(await cacheDir);
-  registry.add(idxDataset('tiny', dir, undefined, 10));
+  registry.add(fileDataset({ name: 'tiny', format: 'idx', path: dir, validation: 10 }));
   const tiny = await registry.get('tiny');
   assert.deepEqual(
     [tiny.info.trainSize, tiny.info.validationSize, tiny.info.testSize, tiny.info.height],
@@ -93,6 +94,6 @@ test('IDX directories load with the test files as the test split', async () => {
   );
   await assert.rejects(registry.get('nope'), /unknown dataset "nope" \(known: mnist, fashion-mnist, tiny\)/);
   await writeFile(join(dir, 't10k-labels-idx1-ubyte'), encodeIdx([19], new Uint8Array(19)));
-  registry.add(idxDataset('broken', dir));
+  registry.add(fileDataset({ name: 'broken', format: 'idx', path: dir, validation: 10 }));
   await assert.rejects(registry.get('broken'), /19 labels for 20 images/);
 });

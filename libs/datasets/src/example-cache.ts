@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomically } from '@lth/store';
 import type { Examples } from './examples';
 
 /**
@@ -34,6 +34,19 @@ export function decodeExamples(bytes: Uint8Array): Examples | undefined {
   return { count, height, width, channels, pixels: bytes.subarray(28, 28 + size), labels: bytes.subarray(28 + size) };
 }
 
+/** A converted dataset's class names, beside its examples. */
+export async function cachedClassNames(path: string, load: () => Promise<string[]>): Promise<string[]> {
+  try {
+    const names = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    if (Array.isArray(names) && names.every((n) => typeof n === 'string')) return names as string[];
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
+  }
+  const names = await load();
+  await writeFileAtomically(path, JSON.stringify(names));
+  return names;
+}
+
 /** Returns the cached examples, or loads, caches (atomically) and returns them. */
 export async function cachedExamples(path: string, load: () => Promise<Examples>): Promise<Examples> {
   try {
@@ -43,14 +56,6 @@ export async function cachedExamples(path: string, load: () => Promise<Examples>
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const examples = await load();
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(temp, encodeExamples(examples));
-    await rename(temp, path);
-  } catch (e) {
-    await rm(temp, { force: true });
-    throw e;
-  }
+  await writeFileAtomically(path, encodeExamples(examples));
   return examples;
 }

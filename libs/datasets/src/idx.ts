@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { InvalidArgumentError } from '@lth/core';
+import { InvalidArgumentError, NotFoundError, quote } from '@lth/core';
 import type { Examples } from './examples';
 
 /**
@@ -40,6 +41,27 @@ export async function readIdxPair(imagesPath: string, labelsPath: string): Promi
     throw new InvalidArgumentError(`${labelsPath}: ${labels.dims[0]} labels for ${count} images`);
   }
   return { count: count!, height: height!, width: width!, channels, pixels: images.data, labels: labels.data };
+}
+
+/**
+ * A full dataset in IDX files in a directory, under the standard names
+ * (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-...).
+ */
+export async function readIdxSplits(dir: string): Promise<{ train: Examples; test: Examples }> {
+  const pair = async (prefix: string) => {
+    for (const ext of ['', '.gz']) {
+      try {
+        return await readIdxPair(
+          join(dir, `${prefix}-images-idx3-ubyte${ext}`),
+          join(dir, `${prefix}-labels-idx1-ubyte${ext}`),
+        );
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
+    throw new NotFoundError(`${quote(dir)} has no ${prefix}-images-idx3-ubyte[.gz] with its labels`);
+  };
+  return { train: await pair('train'), test: await pair('t10k') };
 }
 
 /** Builds an IDX file (used by tests and by tools that export data). */

@@ -6,5 +6,8 @@ export {
   type BatchOptions,
   type BatchAllocator,
 } from './dataset';
-export { DatasetRegistry, idxDataset, PACKAGED_DATASET_NAMES, type DatasetDefinition } from './registry';
+export { DatasetRegistry, PACKAGED_DATASET_NAMES, type DatasetDefinition } from './registry';
+export { fileDataset } from './file-dataset';
+export { readDatasetSources } from './dataset-sources-file';
+export { encodeIdx } from './idx';
 export type { Examples } from './examples';

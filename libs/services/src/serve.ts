@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, quote } from '@lth/core';
-import { DatasetRegistry, idxDataset } from '@lth/datasets';
+import { DatasetRegistry, fileDataset, readDatasetSources } from '@lth/datasets';
 import { ArtifactStore, defaultStoreRoot } from '@lth/store';
 import { initBackend, parseBackendChoice } from '@lth/tensor';
 import {
@@ -38,6 +38,8 @@ export interface ServeOptions {
   preload?: string[];
   /** Extra datasets from IDX directories: name=dir. */
   idx?: string[];
+  /** A YAML file with a `datasets:` list (a registry file on the volume, or a campaign file). */
+  datasets?: string;
   backend?: string;
   /**
    * This process was given a GPU (the gpu overlay sets LTH_EXPECT_GPU): computing on the CPU
@@ -109,8 +111,10 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
       for (const spec of options.idx ?? []) {
         const [name, dir] = spec.split('=');
         if (!name || !dir) throw new InvalidArgumentError(`--idx wants NAME=DIR, got ${quote(spec)}`);
-        registry.add(idxDataset(name, dir));
+        registry.add(fileDataset({ name, format: 'idx', path: dir, validation: 5000 }));
       }
+      const sources = options.datasets ?? process.env['LTH_DATASETS'];
+      if (sources) for (const source of await readDatasetSources(sources)) registry.add(fileDataset(source));
       binding = dataService(registry, dataStats);
       break;
     case 'pruning':
@@ -148,10 +152,10 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
     for (const name of options.preload ?? registry.names()) {
       const started = performance.now();
       const d = await registry.get(name);
-      log.info(
-        { dataset: name, train: d.info.trainSize, seconds: (performance.now() - started) / 1000 },
-        'dataset ready',
-      );
+      const { height, width, channels, numClasses, trainSize, validationSize, testSize } = d.info;
+      const shape = { height, width, channels, classes: numClasses };
+      const splits = { train: trainSize, validation: validationSize, test: testSize };
+      log.info({ dataset: name, ...shape, ...splits, seconds: (performance.now() - started) / 1000 }, 'dataset ready');
     }
   }
   const metricsServer = options.metricsListen

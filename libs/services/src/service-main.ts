@@ -46,7 +46,11 @@ function serviceProgram(kind: ServiceKind): Command {
     program
       .option('--cache <dir>', 'converted datasets (default: $LTH_CACHE or .lth/cache)')
       .option('--preload <names>', 'datasets to load before serving (default: all)')
-      .option('--idx <name=dir>', 'add a dataset from IDX files (repeatable)', collect);
+      .option('--idx <name=dir>', 'add a dataset from IDX files (repeatable)', collect)
+      .option(
+        '--datasets <file>',
+        'add the datasets in files listed under `datasets:` in this YAML file (default: $LTH_DATASETS)',
+      );
   }
   return program;
 }
@@ -87,6 +91,7 @@ export function serviceMain(kind: ServiceKind, argv = process.argv): void {
     cacheDir: flags['cache'],
     preload: (flags['preload'] as string | undefined)?.split(',').filter(Boolean),
     idx: flags['idx'],
+    datasets: flags['datasets'],
     backend: flags['backend'],
     expectGpu: flags['expectGpu'] ?? ['1', 'true'].includes(process.env['LTH_EXPECT_GPU'] ?? ''),
     maxConcurrent: flags['maxConcurrent'],

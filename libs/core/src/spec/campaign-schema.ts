@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { quote } from '../quote';
 import { roundsToReach } from '../ladder';
 import { TORCHVISION_DEPTHS } from '../models/torchvision-resnet';
+import { datasetSourcesSchema } from './dataset-source';
 import { NAME_PATTERN_MAX_LENGTH, NAME_PATTERNS_MAX, namePatternError } from '../pruning/name-pattern';
 
 /**
@@ -204,6 +205,8 @@ export const campaignSchema = z
     models: z.array(z.string().min(1)).min(1),
     pretrainings: z.array(pretrainingSchema).min(1),
     tasks: z.array(z.string().min(1)).min(1),
+    /** Datasets in files, by name, for tasks and supervised pre-trainings (packaged ones need none). */
+    datasets: datasetSourcesSchema.default([]),
     seeds: z.array(seed).min(1).max(MAX_EXPERIMENTS, `at most ${MAX_EXPERIMENTS} seeds`).default([0]),
     imp: impSchema.default(() => impSchema.parse({})),
     finetune: trainingSchema.default(() => trainingSchema.parse({})),

@@ -1,6 +1,7 @@
 import { settingsId, withoutDefaults } from '../canonical';
 import { DEFAULT_ROUNDS, roundsToReach } from '../ladder';
 import { torchvisionDepthOf } from '../models/torchvision-resnet';
+import type { DatasetSource } from './dataset-source';
 import {
   EVALUATION_DEFAULTS,
   PRUNING_DEFAULTS,
@@ -31,6 +32,8 @@ export interface ExperimentSettings {
   model: string;
   pretraining: Pretraining;
   task: string;
+  /** The task's files, when it is a dataset of the campaign's `datasets:` section. */
+  taskSource?: DatasetSource;
   /** The replicate: every random choice of the experiment derives from it. */
   seed: number;
   rewind: 'pretrained' | 'init';
@@ -44,13 +47,14 @@ export interface Experiment {
   settings: ExperimentSettings;
 }
 
-function pretrainingIdentity(model: string, source: PretrainingSpec): unknown {
+function pretrainingIdentity(model: string, source: PretrainingSpec, datasets: readonly DatasetSource[]): unknown {
   switch (source.kind) {
     case 'supervised':
       return {
         kind: source.kind,
         model,
         dataset: source.dataset,
+        datasetSource: datasets.find((d) => d.name === source.dataset),
         seed: source.seed,
         training: withoutDefaults(source.training, TRAINING_DEFAULTS),
       };
@@ -63,8 +67,13 @@ function pretrainingIdentity(model: string, source: PretrainingSpec): unknown {
   }
 }
 
-export function resolvePretraining(model: string, source: PretrainingSpec, evaluation: EvaluationSpec): Pretraining {
-  const id = settingsId(pretrainingIdentity(model, source));
+export function resolvePretraining(
+  model: string,
+  source: PretrainingSpec,
+  spec: Pick<CampaignSpec, 'evaluation' | 'datasets'>,
+): Pretraining {
+  const { evaluation, datasets } = spec;
+  const id = settingsId(pretrainingIdentity(model, source, datasets));
   return { id, name: source.name, model, source, evaluationBatchSize: evaluation.batchSize };
 }
 
@@ -74,6 +83,8 @@ function experimentIdentity(s: ExperimentSettings): unknown {
     model: s.model,
     pretraining: s.pretraining.id,
     task: s.task,
+    // Where a file dataset's images come from is part of what the experiment is.
+    taskSource: s.taskSource,
     seed: s.seed,
     rewind: s.rewind === 'pretrained' ? undefined : s.rewind,
     pruning: withoutDefaults(s.pruning, PRUNING_DEFAULTS),
@@ -99,13 +110,14 @@ export function expandCampaign(spec: CampaignSpec): Experiment[] {
     for (const source of spec.pretrainings) {
       if (source.kind === 'file' && source.model !== model) continue;
       if (source.kind === 'pytorch' && `resnet-${torchvisionDepthOf(source.arch)}` !== model) continue;
-      const pretraining = resolvePretraining(model, source, spec.evaluation);
+      const pretraining = resolvePretraining(model, source, spec);
       for (const task of spec.tasks) {
         for (const seed of spec.seeds) {
           const settings: ExperimentSettings = {
             model,
             pretraining,
             task,
+            taskSource: spec.datasets.find((d) => d.name === task),
             seed,
             rewind: spec.imp.rewind,
             pruning: spec.imp.pruning,

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { DatasetSource } from '@lth/core';
+import { readCifar } from './cifar';
+import { Dataset } from './dataset';
+import { cachedClassNames, cachedExamples } from './example-cache';
+import { concatExamples, type Examples } from './examples';
+import { readIdxSplits } from './idx';
+import { imageFolderClasses, readImageFolderSplit } from './image-folder';
+import type { DatasetDefinition } from './registry';
+import { readSvhn } from './svhn';
+import { DIGITS, SPLIT_SEED } from './split-seed';
+
+/**
+ * A dataset's own train and test files: its test split is the test files; `validation` examples are
+ * held out of train by the fixed split seed, so every service and every run sees the same three splits.
+ */
+export function withHeldOutValidation(
+  name: string,
+  classNames: string[],
+  parts: { train: Examples; test: Examples },
+  validation: number,
+): Dataset {
+  const { train, test } = parts;
+  const all = concatExamples([train, test]);
+  const pool = Dataset.fromPool({
+    name,
+    classNames,
+    examples: train,
+    sizes: { validation, test: 0 },
+    splitSeed: SPLIT_SEED,
+  });
+  return new Dataset(name, classNames, all, {
+    train: pool.indices('train'),
+    validation: pool.indices('validation'),
+    test: Uint32Array.from({ length: test.count }, (_, i) => train.count + i),
+  });
+}
+
+async function readSource(source: DatasetSource): Promise<{ train: Examples; test: Examples; classNames: string[] }> {
+  const dir = source.path;
+  switch (source.format) {
+    case 'cifar-10':
+    case 'cifar-100': {
+      const { train, test, classNames } = await readCifar(dir, source.format);
+      return { train: concatExamples(train), test: concatExamples(test), classNames };
+    }
+    case 'svhn':
+      return { ...(await readSvhn(dir)), classNames: DIGITS };
+    case 'idx':
+      return { ...(await readIdxSplits(dir)), classNames: DIGITS };
+    case 'image-folder': {
+      const classNames = await imageFolderClasses(dir);
+      const size = source.image!;
+      const train = await readImageFolderSplit(dir, 'train', classNames, size);
+      const test = await readImageFolderSplit(dir, 'test', classNames, size);
+      return { train, test, classNames };
+    }
+  }
+}
+
+/**
+ * A dataset in files (CIFAR-10/100 binary, SVHN .mat, IDX, an image folder), converted once into the
+ * uint8 cache under a name that changes with its format, path and image size. The conversion reads
+ * the files again only when that cache entry is gone: after changing the files in place, delete it.
+ */
+export function fileDataset(source: DatasetSource): DatasetDefinition {
+  const key = createHash('sha256')
+    .update(JSON.stringify({ format: source.format, path: resolve(source.path), image: source.image ?? null }))
+    .digest('hex')
+    .slice(0, 16);
+  return {
+    name: source.name,
+    description: `${source.format} files in ${source.path}`,
+    load: async (cacheDir) => {
+      const base = join(cacheDir, `${source.name}-${key}`);
+      let read: Promise<{ train: Examples; test: Examples; classNames: string[] }> | undefined;
+      const once = () => (read ??= readSource(source));
+      const train = await cachedExamples(`${base}.train.v1.bin`, async () => (await once()).train);
+      const test = await cachedExamples(`${base}.test.v1.bin`, async () => (await once()).test);
+      const classNames = await cachedClassNames(`${base}.classes.json`, async () => (await once()).classNames);
+      return withHeldOutValidation(source.name, classNames, { train, test }, source.validation);
+    },
+  };
+}
