@@ -1,5 +1,6 @@
 import { InvalidArgumentError, permutation } from '@lth/core';
 import type { Examples } from './examples';
+import { NO_AUGMENTATION, type AugmentationRecipe } from './augment';
 
 export type SplitName = 'train' | 'validation' | 'test';
 
@@ -48,13 +49,18 @@ export class Dataset {
   private readonly splits: Record<SplitName, Uint32Array>;
   readonly info: DatasetInfo;
 
+  /** The dataset's own training recipe, used when a request asks for the dataset's default. */
+  readonly augmentation: AugmentationRecipe;
+
   constructor(
     name: string,
     classNames: string[],
     private readonly examples: Examples,
-    splits: Record<SplitName, Uint32Array>,
+    layout: { splits: Record<SplitName, Uint32Array>; augmentation?: AugmentationRecipe },
   ) {
+    const { splits } = layout;
     this.splits = splits;
+    this.augmentation = layout.augmentation ?? NO_AUGMENTATION;
     this.info = {
       name,
       height: examples.height,
@@ -87,9 +93,7 @@ export class Dataset {
     const validation = order.slice(sizes.test, sizes.test + sizes.validation);
     const train = order.slice(sizes.test + sizes.validation);
     return new Dataset(name, classNames, examples, {
-      train: sortedCopy(train),
-      validation: sortedCopy(validation),
-      test: sortedCopy(test),
+      splits: { train: sortedCopy(train), validation: sortedCopy(validation), test: sortedCopy(test) },
     });
   }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { DatasetSource } from '@lth/core';
 import { readCifar } from './cifar';
+import { NO_AUGMENTATION, type AugmentationRecipe } from './augment';
 import { Dataset } from './dataset';
 import { cachedClassNames, cachedExamples } from './example-cache';
 import { concatExamples, type Examples } from './examples';
@@ -19,7 +20,7 @@ export function withHeldOutValidation(
   name: string,
   classNames: string[],
   parts: { train: Examples; test: Examples },
-  validation: number,
+  options: { validation: number; augmentation: AugmentationRecipe },
 ): Dataset {
   const { train, test } = parts;
   const all = concatExamples([train, test]);
@@ -27,15 +28,29 @@ export function withHeldOutValidation(
     name,
     classNames,
     examples: train,
-    sizes: { validation, test: 0 },
+    sizes: { validation: options.validation, test: 0 },
     splitSeed: SPLIT_SEED,
   });
-  return new Dataset(name, classNames, all, {
+  const splits = {
     train: pool.indices('train'),
     validation: pool.indices('validation'),
     test: Uint32Array.from({ length: test.count }, (_, i) => train.count + i),
-  });
+  };
+  return new Dataset(name, classNames, all, { splits, augmentation: options.augmentation });
 }
+
+/**
+ * Each format's training recipe when a campaign asks for the dataset's own: CIFAR's padded crop and
+ * flip (He et al. 2016), SVHN's crop without the flip (a mirrored digit is another digit or none),
+ * nothing for IDX digits, the flip for natural images in folders (already resized and center-cropped).
+ */
+const RECIPES: Record<DatasetSource['format'], AugmentationRecipe> = {
+  'cifar-10': { cropPadding: 4, horizontalFlip: true },
+  'cifar-100': { cropPadding: 4, horizontalFlip: true },
+  svhn: { cropPadding: 4, horizontalFlip: false },
+  idx: NO_AUGMENTATION,
+  'image-folder': { cropPadding: 0, horizontalFlip: true },
+};
 
 async function readSource(source: DatasetSource): Promise<{ train: Examples; test: Examples; classNames: string[] }> {
   const dir = source.path;
@@ -79,7 +94,8 @@ export function fileDataset(source: DatasetSource): DatasetDefinition {
       const train = await cachedExamples(`${base}.train.v1.bin`, async () => (await once()).train);
       const test = await cachedExamples(`${base}.test.v1.bin`, async () => (await once()).test);
       const classNames = await cachedClassNames(`${base}.classes.json`, async () => (await once()).classNames);
-      return withHeldOutValidation(source.name, classNames, { train, test }, source.validation);
+      const options = { validation: source.validation, augmentation: RECIPES[source.format] };
+      return withHeldOutValidation(source.name, classNames, { train, test }, options);
     },
   };
 }

@@ -11,3 +11,4 @@ export { fileDataset } from './file-dataset';
 export { readDatasetSources } from './dataset-sources-file';
 export { encodeIdx } from './idx';
 export type { Examples } from './examples';
+export { augmentBatch, isAugmenting, NO_AUGMENTATION, type AugmentationRecipe } from './augment';

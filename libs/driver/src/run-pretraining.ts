@@ -20,6 +20,7 @@ async function produce(pretraining: Pretraining, deps: DriverDeps): Promise<Pret
         seed: source.seed,
         freshHead: false,
         training: source.training,
+        normalization: source.normalization,
       });
       const scored = await evaluate(deps, {
         model: pretraining.model,
@@ -27,6 +28,7 @@ async function produce(pretraining: Pretraining, deps: DriverDeps): Promise<Pret
         weightsDigest: trained.weightsDigest,
         maskDigest: '',
         evaluation: { split: 'test', batchSize: pretraining.evaluationBatchSize, maxExamples: 0 },
+        normalization: source.normalization,
       });
       return { ...none, ...trained, testAccuracy: scored.accuracy };
     }

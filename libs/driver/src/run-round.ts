@@ -4,7 +4,7 @@ import { InputProducers } from './corrupt-input';
 import type { DriverDeps } from './driver-deps';
 import { ownRecord } from './store-progress';
 import { refs, type PretrainingRecord, type RoundRecord } from './records';
-import { evaluate, fineTune, prune } from './service-calls';
+import { evaluate, fineTune, prune, normalizationOf } from './service-calls';
 
 /** A record this round needs; its digest is noted as produced by the task behind `ref`. */
 async function required<T>(
@@ -105,6 +105,7 @@ async function computeRound(
     seed: s.seed,
     freshHead: rewindTo !== '',
     training: s.finetune,
+    normalization: normalizationOf(s.pretraining.source),
   });
 
   deps.emit({ type: 'phase', phase: 'evaluate' });
@@ -114,6 +115,7 @@ async function computeRound(
     weightsDigest: trained.weightsDigest,
     maskDigest: mask.maskDigest,
     evaluation: s.evaluation,
+    normalization: normalizationOf(s.pretraining.source),
   });
   const prunable = mask.prunableWeights ?? countPrunable(await getWeightSpecs(store, trained.weightsDigest), s.pruning);
   const record: RoundRecord = {

@@ -1,5 +1,5 @@
-import type { Experiment, PruningSpec, TrainingSpec } from '@lth/core';
-import { pruningV1, splitEnum } from '@lth/grpc-kit';
+import type { Experiment, PretrainingSpec, PruningSpec, TrainingSpec } from '@lth/core';
+import { pruningV1, splitEnum, type dataV1 } from '@lth/grpc-kit';
 import type { DriverDeps } from './driver-deps';
 import { retryUnavailable } from './unavailable-retry';
 
@@ -19,6 +19,26 @@ export interface FineTuneInput {
   seed: number;
   freshHead: boolean;
   training: TrainingSpec;
+  /** The pre-training's input normalisation; unset: pixel / 255. */
+  normalization?: Normalization | undefined;
+}
+
+type Normalization = NonNullable<Extract<PretrainingSpec, { kind: 'pytorch' }>['normalization']>;
+
+/** The pre-training's input normalisation, if it has one: every experiment from it trains and evaluates so. */
+export function normalizationOf(source: PretrainingSpec): Normalization | undefined {
+  return 'normalization' in source ? source.normalization : undefined;
+}
+
+function augmentationToProto(a: TrainingSpec['augmentation']): dataV1.Augmentation | undefined {
+  switch (a.recipe) {
+    case 'dataset':
+      return { datasetDefault: true, cropPadding: 0, horizontalFlip: false };
+    case 'none':
+      return undefined;
+    case 'custom':
+      return { datasetDefault: false, cropPadding: a.cropPadding, horizontalFlip: a.horizontalFlip };
+  }
 }
 
 /** Fine-tunes through the service, forwarding its progress; resolves with the trained weights. */
@@ -29,8 +49,9 @@ export function fineTune(deps: DriverDeps, input: FineTuneInput): Promise<Traine
 async function fineTuneOnce(deps: DriverDeps, input: FineTuneInput): Promise<Trained> {
   const { clients, emit, signal } = deps;
   const { training, ...request } = input;
-  const { optimizer, ...schedule } = training;
-  for await (const { event } of clients.finetune.fineTune({ ...request, ...schedule, optimizer }, { signal })) {
+  const { optimizer, augmentation, ...schedule } = training;
+  const call = { ...request, ...schedule, optimizer, augmentation: augmentationToProto(augmentation) };
+  for await (const { event } of clients.finetune.fineTune(call, { signal })) {
     if (event?.$case === 'progress') emit({ type: 'progress', ...event.value });
     if (event?.$case === 'result') {
       const { weightsDigest, trainSeconds, backend } = event.value;
@@ -46,6 +67,7 @@ export interface EvaluateInput {
   weightsDigest: string;
   maskDigest: string;
   evaluation: Experiment['settings']['evaluation'];
+  normalization?: Normalization | undefined;
 }
 
 export function evaluate(deps: DriverDeps, input: EvaluateInput) {

@@ -12,7 +12,14 @@ export class DataFeed {
   async *batches(
     dataset: string,
     split: SplitName,
-    options: { seed: number; batchSize: number; shuffle: boolean; maxExamples: number },
+    options: {
+      seed: number;
+      batchSize: number;
+      shuffle: boolean;
+      maxExamples: number;
+      /** Training only: evaluation is never augmented. */
+      augmentation?: dataV1.Augmentation | undefined;
+    },
     signal?: AbortSignal,
   ): AsyncGenerator<dataV1.StreamBatchesResponse> {
     const request = { dataset, split: splitEnum(split), shardIndex: 0, shardCount: 1, ...options };

@@ -1,5 +1,12 @@
-import { InvalidArgumentError } from '@lth/core';
-import type { DatasetInfo, DatasetRegistry } from '@lth/datasets';
+import { createRng, deriveSeed, InvalidArgumentError } from '@lth/core';
+import {
+  augmentBatch,
+  NO_AUGMENTATION,
+  type AugmentationRecipe,
+  type Dataset,
+  type DatasetInfo,
+  type DatasetRegistry,
+} from '@lth/datasets';
 import { batchMessage } from './batch-message';
 import { dataV1, splitName, type CallContext, type ServiceBinding } from '@lth/grpc-kit';
 
@@ -9,6 +16,16 @@ function toProto(info: DatasetInfo): dataV1.DatasetInfo {
 
 export interface DataServiceStats {
   bytesStreamed: number;
+}
+
+/** What a request's augmentation asks of this dataset (unset: nothing). */
+function augmentationFor(a: dataV1.Augmentation | undefined, dataset: Dataset): AugmentationRecipe {
+  if (!a) return NO_AUGMENTATION;
+  if (a.datasetDefault) return dataset.augmentation;
+  const { height, width } = dataset.info;
+  if (a.cropPadding >= Math.min(height, width))
+    throw new InvalidArgumentError(`augmentation.crop_padding ${a.cropPadding} is not below the image size`);
+  return { cropPadding: a.cropPadding, horizontalFlip: a.horizontalFlip };
 }
 
 /** Lists datasets and streams batches of raw uint8 pixels (as bytes, not repeated numbers). */
@@ -35,8 +52,11 @@ export function dataService(registry: DatasetRegistry, stats: DataServiceStats =
         },
         batchMessage,
       );
+      const recipe = augmentationFor(req.augmentation, dataset);
+      const rng = createRng(deriveSeed(req.seed, 'augment'));
       for (const b of batches) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
+        augmentBatch(b, dataset.info, recipe, rng);
         yield b;
         stats.bytesStreamed += b.pixels.byteLength + b.labels.byteLength;
       }

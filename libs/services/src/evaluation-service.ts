@@ -3,6 +3,7 @@ import { checkDigest, getWeights, type ArtifactStore } from '@lth/store';
 import { activeBackend, batchTensors, checkBatchFits, Evaluator, tf } from '@lth/tensor';
 import { evaluationV1, splitName, type CallContext, type ServiceBinding } from '@lth/grpc-kit';
 import { DataFeed } from './data-feed';
+import { inputNormalization } from './input-normalization';
 import { cleanUp } from './clean-up';
 import { loadMaskFor, networkFor, requireModel } from './model-weights';
 import { Semaphore } from './semaphore';
@@ -16,6 +17,7 @@ export function evaluationService(store: ArtifactStore, feed: DataFeed): Service
       const split = splitName(req.split);
       if (req.batchSize === 0) throw new InvalidArgumentError('batch_size must be at least 1');
       const info = await feed.describe(req.dataset);
+      const normalization = inputNormalization(req.normalization, info.channels);
       const weights = await getWeights(store, checkDigest(req.weightsDigest, 'weights_digest'));
       const release = await slots.acquire(ctx.signal);
       let network: ReturnType<typeof networkFor> | undefined;
@@ -29,13 +31,14 @@ export function evaluationService(store: ArtifactStore, feed: DataFeed): Service
         network.setWeights(mask ? applyMask(weights, mask) : weights);
         const started = performance.now();
         const input = { height: info.height, width: info.width, channels: info.channels };
+        const layout = { input, numClasses: info.numClasses, normalization };
         for await (const batch of feed.batches(
           req.dataset,
           split,
           { seed: 0, batchSize: req.batchSize, shuffle: false, maxExamples: req.maxExamples },
           ctx.signal,
         )) {
-          const { x, y } = batchTensors(batch.pixels, batch.labels, input, info.numClasses);
+          const { x, y } = batchTensors(batch.pixels, batch.labels, layout);
           scoring.add(x, y);
           tf.dispose([x, y]);
         }

@@ -18,6 +18,7 @@ import {
 } from '@lth/tensor';
 import { finetuneV1, type CallContext, type ServiceBinding } from '@lth/grpc-kit';
 import { DataFeed, splitSize } from './data-feed';
+import { inputNormalization } from './input-normalization';
 import { loadInitialWeights, loadMaskFor, networkFor, requireModel } from './model-weights';
 import { cleanUp } from './clean-up';
 import { Semaphore } from './semaphore';
@@ -80,6 +81,7 @@ export function fineTuneService(
       if (req.batchSize === 0) throw new InvalidArgumentError('batch_size must be at least 1');
       const optimizer = optimizerFromProto(req.optimizer);
       const info = await feed.describe(req.dataset);
+      const normalization = inputNormalization(req.normalization, info.channels);
       const release = await slots.acquire(ctx.signal);
       let network: ReturnType<typeof networkFor> | undefined;
       let trainer: MaskedTrainer | undefined;
@@ -94,6 +96,7 @@ export function fineTuneService(
         const epochs = req.epochs || Math.ceil(req.maxSteps / stepsPerEpoch);
         const totalSteps = req.maxSteps > 0 ? Math.min(req.maxSteps, epochs * stepsPerEpoch) : epochs * stepsPerEpoch;
         const input = { height: info.height, width: info.width, channels: info.channels };
+        const layout = { input, numClasses: info.numClasses, normalization };
         const started = performance.now();
         let step = 0;
         let lastLoss = NaN;
@@ -108,6 +111,7 @@ export function fineTuneService(
               batchSize: req.batchSize,
               shuffle: true,
               maxExamples: req.maxExamples,
+              augmentation: req.augmentation,
             },
             ctx.signal,
           );
@@ -116,7 +120,7 @@ export function fineTuneService(
             if (step >= totalSteps) break;
             const stepStart = performance.now();
             stats.dataWaitSeconds += (stepStart - askedAt) / 1000;
-            const { x, y } = batchTensors(batch.pixels, batch.labels, input, info.numClasses);
+            const { x, y } = batchTensors(batch.pixels, batch.labels, layout);
             trainer.step(x, y, learningRateAt(optimizer, step, epoch));
             tf.dispose([x, y]);
             step++;

@@ -27,7 +27,7 @@ async function trainOn(backend: BackendName, model: string) {
   for (let s = 0; s < 4; s++) {
     const pixels = Uint8Array.from({ length: 16 * 144 }, () => rng.int(256));
     const labels = Uint8Array.from({ length: 16 }, () => rng.int(4));
-    const { x, y } = batchTensors(pixels, labels, input, 4);
+    const { x, y } = batchTensors(pixels, labels, { input, numClasses: 4 });
     trainer.step(x, y, optimizer.learningRate);
     tf.dispose([x, y]);
   }

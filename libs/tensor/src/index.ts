@@ -10,7 +10,7 @@ export {
 export { getModel, models, MODEL_NAMES, type ModelDefinition } from './models/registry';
 export type { InputShape } from './models/input-shape';
 export { Network } from './network';
-export { batchTensors } from './pixels';
+export { batchTensors, type BatchLayout, type InputNormalization } from './pixels';
 export { MaskedTrainer } from './masked-trainer';
 export { checkBatchFits } from './memory-estimate';
 export { Evaluator } from './evaluator';

@@ -33,7 +33,7 @@ async function train(model: string, mask: Mask | undefined, steps: number, seed 
   const trainer = new MaskedTrainer(net, mask, optimizer);
   for (let s = 0; s < steps; s++) {
     const b = batch(100 + s);
-    const { x, y } = batchTensors(b.pixels, b.labels, input, 4);
+    const { x, y } = batchTensors(b.pixels, b.labels, { input, numClasses: 4 });
     trainer.step(x, y, optimizer.learningRate);
     tf.dispose([x, y]);
   }
@@ -75,7 +75,7 @@ for (const model of ['lenet-300-100', 'resnet-8']) {
     assert.ok(pruned > 1000);
     const evaluator = new Evaluator(net);
     const b = batch(999, 64);
-    const { x, y } = batchTensors(b.pixels, b.labels, input, 4);
+    const { x, y } = batchTensors(b.pixels, b.labels, { input, numClasses: 4 });
     evaluator.add(x, y);
     tf.dispose([x, y]);
     const result = await evaluator.result();
@@ -90,7 +90,7 @@ for (const model of ['lenet-300-100', 'resnet-8']) {
       const { net } = await train(model, undefined, 2);
       const evaluator = new Evaluator(net);
       const b = batch(5, 16);
-      const { x, y } = batchTensors(b.pixels, b.labels, input, 4);
+      const { x, y } = batchTensors(b.pixels, b.labels, { input, numClasses: 4 });
       evaluator.add(x, y);
       tf.dispose([x, y]);
       await evaluator.result();

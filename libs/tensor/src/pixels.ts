@@ -1,20 +1,37 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InputShape } from './models/input-shape';
 
+/** Per-channel input normalisation: (pixel / 255 - mean) / std, one value per channel (or one for all). */
+export interface InputNormalization {
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+export interface BatchLayout {
+  input: InputShape;
+  numClasses: number;
+  /** Absent (or empty): pixel / 255. */
+  normalization?: InputNormalization;
+}
+
 /**
- * A batch as tensors: pixels arrive as bytes and are scaled on the device. The caller owns
- * the result (dispose both).
+ * A batch as tensors: pixels arrive as bytes and are scaled (and normalised) on the device. The
+ * caller owns the result (dispose both).
  */
 export function batchTensors(
   pixels: Uint8Array,
   labels: Uint8Array,
-  input: InputShape,
-  numClasses: number,
+  layout: BatchLayout,
 ): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  const { input, numClasses, normalization } = layout;
   const n = labels.length;
   return tf.tidy(() => {
     const raw = tf.tensor4d(pixels, [n, input.height, input.width, input.channels], 'int32');
-    const x = tf.div(tf.cast(raw, 'float32'), 255) as tf.Tensor4D;
+    let x = tf.div(tf.cast(raw, 'float32'), 255) as tf.Tensor4D;
+    if (normalization && normalization.mean.length > 0) {
+      const { mean, std } = normalization;
+      x = tf.div(tf.sub(x, tf.tensor1d([...mean])), tf.tensor1d([...std])) as tf.Tensor4D;
+    }
     const y = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat() as tf.Tensor2D;
     return { x, y };
   });

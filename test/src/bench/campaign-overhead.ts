@@ -50,7 +50,7 @@ async function bareLoop(backend: BackendName, images: number, runs: number): Pro
     net.initialize(r);
     const trainer = new MaskedTrainer(net, undefined, OPTIMIZER);
     for (let done = 0; done < images; done += 64) {
-      const { x, y } = batchTensors(pixels, labels, INPUT, 10);
+      const { x, y } = batchTensors(pixels, labels, { input: INPUT, numClasses: 10 });
       trainer.step(x, y, 0.05);
       tf.dispose([x, y]);
     }

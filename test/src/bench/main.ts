@@ -44,7 +44,7 @@ async function finetuneThroughput(
   const pixels = Uint8Array.from({ length: batchSize * 784 }, () => rng.int(256));
   const labels = Uint8Array.from({ length: batchSize }, () => rng.int(10));
   const step = () => {
-    const { x, y } = batchTensors(pixels, labels, input, 10);
+    const { x, y } = batchTensors(pixels, labels, { input, numClasses: 10 });
     trainer.step(x, y, 0.01);
     tf.dispose([x, y]);
   };

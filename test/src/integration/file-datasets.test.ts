@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { dataClient, openChannel, splitEnum, type DataClient } from '@lth/grpc-kit';
+import { dataClient, GrpcStatus, openChannel, splitEnum, type DataClient, type dataV1 } from '@lth/grpc-kit';
 import { CLI, PROGRAMS, tempDir } from './harness';
-import { spawnService } from './calls';
+import { expectStatus, spawnService } from './calls';
 
 /** Debian's python3 with python3-scipy (.ci/run installs it): writes SVHN's .mat files as scipy does. */
 const PYTHON = process.env['LTH_TORCH_PYTHON'] ?? '/usr/bin/python3';
@@ -126,8 +126,8 @@ after(() => {
   service?.child.kill('SIGTERM');
 });
 
-async function split(name: string, which: 'train' | 'validation' | 'test') {
-  const request = { dataset: name, split: splitEnum(which), seed: 0, batchSize: 1000, shuffle: false };
+async function split(name: string, which: 'train' | 'validation' | 'test', augmentation?: dataV1.Augmentation) {
+  const request = { dataset: name, split: splitEnum(which), seed: 0, batchSize: 1000, shuffle: false, augmentation };
   const batches = [];
   for await (const b of client.streamBatches({ ...request, shardIndex: 0, shardCount: 1, maxExamples: 0 }))
     batches.push(b);
@@ -216,4 +216,22 @@ ${datasets}
   const folder = spawnSync(process.execPath, [CLI, 'validate', join(dir, 'folder.yaml')], { encoding: 'utf8' });
   assert.equal(folder.status, 2);
   assert.match(folder.stderr, /datasets\[0\]\.image: image \(height, width, channels\) is required for image-folder/);
+});
+
+test("training batches get the dataset's own augmentation, the same for the same seed; MNIST's is none", async () => {
+  const byDataset = { datasetDefault: true, cropPadding: 0, horizontalFlip: false };
+  const plain = await split('my-cifar10', 'train');
+  const augmented = await split('my-cifar10', 'train', byDataset);
+  assert.notDeepEqual(augmented.pixels, plain.pixels);
+  assert.deepEqual(augmented.labels, plain.labels);
+  assert.deepEqual(await split('my-cifar10', 'train', byDataset), augmented);
+  // Off by default for digits.
+  const mnist = await split('mnist', 'validation');
+  assert.deepEqual(await split('mnist', 'validation', byDataset), mnist);
+  const custom = { datasetDefault: false, cropPadding: 2, horizontalFlip: false };
+  assert.notDeepEqual((await split('mnist', 'validation', custom)).pixels, mnist.pixels);
+  await assert.rejects(
+    split('mnist', 'validation', { ...custom, cropPadding: 40 }),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /augmentation\.crop_padding 40 is not below the image size/),
+  );
 });

@@ -39,6 +39,31 @@ export const optimizerSchema = z
   })
   .strict();
 
+/**
+ * Training-time augmentation of the images (evaluation is never augmented). `dataset`: the dataset's own
+ * recipe (CIFAR: 4-pixel padded crop and flip; SVHN: crop; digits and the packaged datasets: none; image
+ * folders: flip); `custom`: cropPadding and horizontalFlip as given.
+ */
+export const augmentationSchema = z
+  .object({
+    recipe: z.enum(['dataset', 'none', 'custom']).default('dataset'),
+    cropPadding: z.number().int().min(0).max(64).default(0),
+    horizontalFlip: z.boolean().default(false),
+  })
+  .strict();
+
+/** Per-channel input normalisation, (pixel / 255 - mean) / std: one value per channel, or one for all. */
+export const normalizationSchema = z
+  .object({
+    mean: z.array(z.number().min(-10).max(10)).min(1).max(3),
+    std: z.array(z.number().positive().max(100)).min(1).max(3),
+  })
+  .strict()
+  .refine((n) => n.mean.length === n.std.length, { message: 'mean and std need as many values', path: ['std'] });
+
+/** torchvision's ImageNet statistics, which its pre-trained models (supervised, MoCo, SimCLR conversions) expect. */
+export const IMAGENET_NORMALIZATION = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
 export const trainingSchema = z
   .object({
     epochs: z.number().int().positive().max(10_000).default(1),
@@ -48,6 +73,7 @@ export const trainingSchema = z
     /** Use at most this many training examples a pass; 0 uses the whole split. */
     maxExamples: count32.default(0),
     optimizer: optimizerSchema.default(() => optimizerSchema.parse({})),
+    augmentation: augmentationSchema.default(() => augmentationSchema.parse({})),
   })
   .strict();
 
@@ -58,6 +84,8 @@ const supervisedPretraining = z
     dataset: z.string().min(1),
     seed: seed.default(0),
     training: trainingSchema.default(() => trainingSchema.parse({})),
+    /** Input normalisation while pre-training and for every experiment that starts from it; unset: pixel / 255. */
+    normalization: normalizationSchema.optional(),
   })
   .strict();
 
@@ -68,6 +96,8 @@ const filePretraining = z
     /** A TF.js layers model (model.json beside its weight files), for the one model it fits. */
     path: z.string().min(1),
     model: z.string().min(1),
+    /** The input normalisation the model was trained with; unset: pixel / 255. */
+    normalization: normalizationSchema.optional(),
   })
   .strict();
 
@@ -84,6 +114,8 @@ const pytorchPretraining = z
     arch: z.enum(TORCHVISION_ARCHS),
     /** Keys under this prefix are the model's (MoCo v2: module.encoder_q.); empty: the whole state_dict. */
     prefix: z.string().max(256).default(''),
+    /** The input normalisation the checkpoint was trained with: torchvision's ImageNet statistics unless given. */
+    normalization: normalizationSchema.default(() => IMAGENET_NORMALIZATION),
   })
   .strict();
 

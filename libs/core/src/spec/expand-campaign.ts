@@ -55,13 +55,20 @@ function pretrainingIdentity(model: string, source: PretrainingSpec, datasets: r
         model,
         dataset: source.dataset,
         datasetSource: datasets.find((d) => d.name === source.dataset),
+        normalization: source.normalization,
         seed: source.seed,
         training: withoutDefaults(source.training, TRAINING_DEFAULTS),
       };
     case 'file':
-      return { kind: source.kind, model, path: source.path };
+      return { kind: source.kind, model, path: source.path, normalization: source.normalization };
     case 'pytorch':
-      return { kind: source.kind, model, path: source.path, prefix: source.prefix };
+      return {
+        kind: source.kind,
+        model,
+        path: source.path,
+        prefix: source.prefix,
+        normalization: source.normalization,
+      };
     case 'none':
       return { kind: source.kind, model };
   }
