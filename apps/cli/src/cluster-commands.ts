@@ -100,7 +100,12 @@ export async function resultsCommand(
   const campaign = (await api.getNamespacedCustomObject({ ...ids, namespace, name })) as CampaignObject;
   const spec = validateCampaign(campaign.spec);
   const store = new ArtifactStore(resolve(flags.store ?? defaultStoreRoot()));
-  const asked = { name: spec.name, experiments: expandCampaign(spec), lastRound: lastRound(spec) };
+  const asked = {
+    name: spec.name,
+    experiments: expandCampaign(spec),
+    lastRound: lastRound(spec),
+    matchingRule: spec.analysis.matching,
+  };
   const results = await collectResults(store, asked, (ref, e) =>
     process.stderr.write(`warning: the record ${ref} is corrupt (${e.message}); its rounds are left out\n`),
   );

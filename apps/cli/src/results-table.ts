@@ -50,5 +50,16 @@ export function formatResults(results: CampaignResults): string {
       pct(e.winningSparsity),
     ]);
   parts.push(table(summary));
+  if (results.settings.some((s) => s.seeds.length > 1)) {
+    const rule = results.matchingRule === 'mean' ? 'mean >= dense mean' : 'mean + 1 std >= dense mean';
+    parts.push('', `over replicates (matching: ${rule}):`);
+    const rows = [['model', 'pre-training', 'task', 'seeds', 'dense acc', 'winning sparsity']];
+    for (const s of results.settings) {
+      const std = s.denseStdAccuracy === null ? '' : ` ± ${s.denseStdAccuracy.toFixed(4)}`;
+      const dense = s.denseMeanAccuracy === null ? '-' : `${s.denseMeanAccuracy.toFixed(4)}${std}`;
+      rows.push([s.model, s.pretraining, s.task, String(s.seeds.length), dense, pct(s.winningSparsity)]);
+    }
+    parts.push(table(rows));
+  }
   return parts.join('\n');
 }

@@ -49,4 +49,11 @@ export { isMatching, denseAccuracyOf, winningSparsity, summarizeExperiment } fro
 export { resultsToCsv } from './analysis/results-csv';
 export { encodeWeights, decodeWeights, applyMask, type WeightSpec } from './weights/weights-format';
 export { meanOverReplicates, type ScoredRound } from './analysis/replicates';
+export {
+  aggregateReplicates,
+  MATCHING_RULES,
+  type MatchingRule,
+  type SettingAggregate,
+  type AggregateRound,
+} from './analysis/replicate-aggregates';
 export { quote, QUOTE_MAX } from './quote';

@@ -1,4 +1,6 @@
 import {
+  aggregateReplicates,
+  type MatchingRule,
   pretrainingsOf,
   summarizeExperiment,
   type CampaignResults,
@@ -136,7 +138,7 @@ function roundResult(r: RoundRecord): RoundResult {
  */
 export async function collectResults(
   store: ArtifactStore,
-  campaign: { name: string; experiments: readonly Experiment[]; lastRound: number },
+  campaign: { name: string; experiments: readonly Experiment[]; lastRound: number; matchingRule?: MatchingRule },
   onCorrupt?: OnCorruptRecord,
 ): Promise<CampaignResults> {
   const { experiments, lastRound } = campaign;
@@ -159,5 +161,12 @@ export async function collectResults(
     };
     out.push(summarizeExperiment({ ...identity, rounds }));
   }
-  return { campaign: campaign.name, backend, experiments: out };
+  const matchingRule = campaign.matchingRule ?? 'mean';
+  return {
+    campaign: campaign.name,
+    backend,
+    experiments: out,
+    matchingRule,
+    settings: aggregateReplicates(out, matchingRule),
+  };
 }

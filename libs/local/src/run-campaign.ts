@@ -182,7 +182,11 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
     await Promise.race(running.values());
   }
   return {
-    results: await collectResults(store, { name: spec.name, experiments, lastRound: last }, onCorrupt),
+    results: await collectResults(
+      store,
+      { name: spec.name, experiments, lastRound: last, matchingRule: spec.analysis.matching },
+      onCorrupt,
+    ),
     failed: experiments
       .filter((e) => failed.has(e.id))
       .map((experiment) => ({ experiment, error: failed.get(experiment.id)! })),

@@ -232,6 +232,16 @@ test('lth run: starts its own services, prints the table, writes results.json an
   } as unknown as CampaignResults;
   checkResults(results);
   assert.ok(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'].includes(results.backend));
+  // The two seeds are replicates of one setting: averaged per round, matching decided on the means.
+  assert.equal(results.matchingRule, 'mean');
+  assert.equal(results.settings.length, 1);
+  const [setting] = results.settings;
+  assert.deepEqual(setting!.seeds, [0, 1]);
+  const mean = (round: number) => results.experiments.reduce((a, e) => a + e.rounds[round]!.testAccuracy, 0) / 2;
+  assert.ok(Math.abs(setting!.denseMeanAccuracy! - mean(0)) < 1e-12);
+  assert.ok(Math.abs(setting!.rounds[2]!.meanAccuracy - mean(2)) < 1e-12);
+  assert.equal(setting!.rounds[1]!.matching, mean(1) >= mean(0));
+  assert.match(res.stdout, /over replicates \(matching: mean >= dense mean\):/);
   const csv = (await readFile(join(out, 'results.csv'), 'utf8')).trim().split('\n');
   assert.equal(csv.length, 1 + 6);
   assert.match(csv[0]!, /^experiment,model,pretraining,task,seed,rewind,round,sparsity/);

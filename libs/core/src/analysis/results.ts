@@ -1,3 +1,5 @@
+import type { MatchingRule, SettingAggregate } from './replicate-aggregates';
+
 /**
  * A campaign's results. results.json is this shape with one published difference: the dense
  * accuracy (round 0's test accuracy) is written as `baselineAccuracy` there (see
@@ -32,6 +34,10 @@ export interface CampaignResults {
   campaign: string;
   backend: string;
   experiments: ExperimentResult[];
+  /** How `settings` decides matching over replicates. */
+  matchingRule: MatchingRule;
+  /** The experiments grouped by setting (all but the seed), averaged over their replicates. */
+  settings: SettingAggregate[];
 }
 
 /** results.json: the published field names (`baselineAccuracy` for the dense accuracy). */

@@ -3,6 +3,7 @@ import { quote } from '../quote';
 import { roundsToReach } from '../ladder';
 import { TORCHVISION_DEPTHS } from '../models/torchvision-resnet';
 import { datasetSourcesSchema } from './dataset-source';
+import { MATCHING_RULES } from '../analysis/replicate-aggregates';
 import { NAME_PATTERN_MAX_LENGTH, NAME_PATTERNS_MAX, namePatternError } from '../pruning/name-pattern';
 
 /**
@@ -248,6 +249,14 @@ export const campaignSchema = z
     /** Attempts per task (a pre-training or a round) before its experiments fail; bad input is never retried. */
     attempts: z.number().int().min(1).max(10).default(2),
     cluster: clusterSchema.optional(),
+    /** How results are read; not part of what an experiment is. */
+    analysis: z
+      .object({
+        /** Matching over replicates: mean >= dense mean, or within one standard deviation of it. */
+        matching: z.enum(MATCHING_RULES).default('mean'),
+      })
+      .strict()
+      .default({ matching: 'mean' }),
   })
   .strict()
   .superRefine((c, ctx) => {
