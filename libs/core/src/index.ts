@@ -57,3 +57,4 @@ export {
   type AggregateRound,
 } from './analysis/replicate-aggregates';
 export { quote, QUOTE_MAX } from './quote';
+export { learningRateAt, type TrainingPosition } from './training/learning-rate';

@@ -1,5 +1,6 @@
 import {
   deriveSeed,
+  learningRateAt,
   InvalidArgumentError,
   optimizerSchema,
   quote,
@@ -7,15 +8,7 @@ import {
   type OptimizerSpec,
 } from '@lth/core';
 import { putWeights, type ArtifactStore } from '@lth/store';
-import {
-  activeBackend,
-  backendUsable,
-  batchTensors,
-  checkBatchFits,
-  learningRateAt,
-  MaskedTrainer,
-  tf,
-} from '@lth/tensor';
+import { activeBackend, backendUsable, batchTensors, checkBatchFits, MaskedTrainer, tf } from '@lth/tensor';
 import { finetuneV1, type CallContext, type ServiceBinding } from '@lth/grpc-kit';
 import { DataFeed, splitSize } from './data-feed';
 import { inputNormalization } from './input-normalization';
@@ -47,7 +40,8 @@ const PROGRESS_EVERY_MS = 1000;
 /** The request's optimizer, checked by the campaign schema's rules; the service invents no default. */
 function optimizerFromProto(o: finetuneV1.OptimizerSettings | undefined): OptimizerSpec {
   if (!o) throw new InvalidArgumentError('optimizer is required');
-  const parsed = optimizerSchema.safeParse(o);
+  // proto3 sends an unset string as "": the schema's default.
+  const parsed = optimizerSchema.safeParse({ ...o, schedule: o.schedule || undefined });
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
     throw new InvalidArgumentError(`optimizer.${i.path.join('.')}: ${i.message}`);
@@ -121,7 +115,7 @@ export function fineTuneService(
             const stepStart = performance.now();
             stats.dataWaitSeconds += (stepStart - askedAt) / 1000;
             const { x, y } = batchTensors(batch.pixels, batch.labels, layout);
-            trainer.step(x, y, learningRateAt(optimizer, step, epoch));
+            trainer.step(x, y, learningRateAt(optimizer, { step, epoch, totalSteps }));
             tf.dispose([x, y]);
             step++;
             windowImages += batch.count;

@@ -16,7 +16,15 @@ const WEIGHT_TOLERANCE = 1e-5;
 const LOSS_TOLERANCE = 1e-5;
 
 const input = { height: 12, width: 12, channels: 1 };
-const optimizer = { learningRate: 0.05, momentum: 0.9, weightDecay: 1e-4, milestones: [], gamma: 0.1, warmupSteps: 0 };
+const optimizer = {
+  learningRate: 0.05,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  milestones: [],
+  gamma: 0.1,
+  warmupSteps: 0,
+  schedule: 'step' as const,
+};
 
 async function trainOn(backend: BackendName, model: string) {
   await initBackend(backend);

@@ -14,5 +14,4 @@ export { batchTensors, type BatchLayout, type InputNormalization } from './pixel
 export { MaskedTrainer } from './masked-trainer';
 export { checkBatchFits } from './memory-estimate';
 export { Evaluator } from './evaluator';
-export { learningRateAt } from './learning-rate';
 export * as tf from '@tensorflow/tfjs';

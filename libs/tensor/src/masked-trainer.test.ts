@@ -9,7 +9,15 @@ import { Evaluator } from './evaluator';
 import { batchTensors } from './pixels';
 
 const input = { height: 12, width: 12, channels: 1 };
-const optimizer = { learningRate: 0.05, momentum: 0.9, weightDecay: 1e-4, milestones: [], gamma: 0.1, warmupSteps: 0 };
+const optimizer = {
+  learningRate: 0.05,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  milestones: [],
+  gamma: 0.1,
+  warmupSteps: 0,
+  schedule: 'step' as const,
+};
 
 function batch(seed: number, n = 32) {
   const rng = createRng(seed);

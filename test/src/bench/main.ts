@@ -39,6 +39,7 @@ async function finetuneThroughput(
     milestones: [],
     gamma: 0.1,
     warmupSteps: 0,
+    schedule: 'step',
   });
   const rng = createRng(1);
   const pixels = Uint8Array.from({ length: batchSize * 784 }, () => rng.int(256));

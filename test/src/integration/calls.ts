@@ -99,6 +99,7 @@ export const OPTIMIZER = {
   milestones: [],
   gamma: 0.1,
   warmupSteps: 0,
+  schedule: 'step' as const,
 };
 export const fineTuneRequest = (model: string, batchSize: number, maxSteps: number) => ({
   model,

@@ -100,7 +100,7 @@ async function threeSteps(backend: BackendName, digest: string): Promise<number[
   const c = expected['resnet18-plain']!;
   const t = c.training!;
   const net = await networkFrom('resnet18-plain', digest);
-  const optimizer: OptimizerSpec = { milestones: [], gamma: 0.1, warmupSteps: 0, ...t.optimizer } as OptimizerSpec;
+  const optimizer = { milestones: [], gamma: 0.1, warmupSteps: 0, schedule: 'step', ...t.optimizer } as OptimizerSpec;
   const trainer = new MaskedTrainer(net, undefined, optimizer);
   const x = tf.tensor(t.x, [t.labels.length, 112, 112, 3]);
   const y = tf.oneHot(tf.tensor1d(t.labels, 'int32'), c.classes);

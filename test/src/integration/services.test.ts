@@ -130,7 +130,7 @@ test('bad input gets the right status and a clear message, and writes nothing', 
     epochs: 1,
     maxSteps: 2,
     batchSize: 32,
-    optimizer: { learningRate: 0.05, momentum: 0.9, weightDecay: 0, milestones: [], gamma: 0.1, warmupSteps: 0 },
+    optimizer: OPTIMIZER,
     maxExamples: 64,
   };
   await assert.rejects(
@@ -166,6 +166,10 @@ test('bad input gets the right status and a clear message, and writes nothing', 
   await assert.rejects(
     drain(clients.finetune.fineTune({ ...good, optimizer: { ...optimizer, learningRate: NaN } })),
     expectStatus(GrpcStatus.INVALID_ARGUMENT, /optimizer\.learningRate/),
+  );
+  await assert.rejects(
+    drain(clients.finetune.fineTune({ ...good, optimizer: { ...OPTIMIZER, schedule: 'linear' } })),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /optimizer\.schedule/),
   );
   const weights = 'sha256:' + '1'.repeat(64);
   const prune = (policy: Parameters<typeof clients.pruning.prune>[0]['policy']) =>
@@ -205,7 +209,8 @@ test('fine-tune streams progress and ends with a digest; evaluation and pruning 
       epochs: 1,
       maxSteps: 0,
       batchSize: 64,
-      optimizer: { learningRate: 0.05, momentum: 0.9, weightDecay: 0, milestones: [], gamma: 0.1, warmupSteps: 0 },
+      // The cosine schedule after a warm-up, as the paper's CIFAR recipe allows.
+      optimizer: { ...OPTIMIZER, schedule: 'cosine', warmupSteps: 5 },
       maxExamples: 1280,
     }),
   )) as finetuneV1.FineTuneResponse[];

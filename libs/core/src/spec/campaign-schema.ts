@@ -36,9 +36,16 @@ export const optimizerSchema = z
     /** Epochs at which the learning rate is multiplied by gamma. */
     milestones: z.array(count32.positive()).max(1000).default([]),
     gamma: z.number().positive().max(1).default(0.1),
+    /** Linear warm-up over this many steps, from learningRate / warmupSteps to learningRate. */
     warmupSteps: count32.default(0),
+    /** `step`: milestones and gamma; `cosine`: annealed to 0 over the training after the warm-up. */
+    schedule: z.enum(['step', 'cosine']).default('step'),
   })
-  .strict();
+  .strict()
+  .refine((o) => o.schedule === 'step' || o.milestones.length === 0, {
+    message: 'milestones apply to the step schedule only',
+    path: ['milestones'],
+  });
 
 /**
  * Training-time augmentation of the images (evaluation is never augmented). `dataset`: the dataset's own
