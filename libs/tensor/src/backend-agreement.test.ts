@@ -6,6 +6,7 @@ import { initBackend, type BackendName } from './backend';
 import { Network } from './network';
 import { MaskedTrainer } from './masked-trainer';
 import { batchTensors } from './pixels';
+import { TEST_OPTIMIZER } from './test-optimizer';
 
 /**
  * The same seed and data give the same training on every backend, up to float32 rounding: each
@@ -16,15 +17,7 @@ const WEIGHT_TOLERANCE = 1e-5;
 const LOSS_TOLERANCE = 1e-5;
 
 const input = { height: 12, width: 12, channels: 1 };
-const optimizer = {
-  learningRate: 0.05,
-  momentum: 0.9,
-  weightDecay: 1e-4,
-  milestones: [],
-  gamma: 0.1,
-  warmupSteps: 0,
-  schedule: 'step' as const,
-};
+const optimizer = TEST_OPTIMIZER;
 
 async function trainOn(backend: BackendName, model: string) {
   await initBackend(backend);

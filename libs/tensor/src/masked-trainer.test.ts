@@ -7,17 +7,10 @@ import { Network } from './network';
 import { MaskedTrainer } from './masked-trainer';
 import { Evaluator } from './evaluator';
 import { batchTensors } from './pixels';
+import { TEST_OPTIMIZER } from './test-optimizer';
 
 const input = { height: 12, width: 12, channels: 1 };
-const optimizer = {
-  learningRate: 0.05,
-  momentum: 0.9,
-  weightDecay: 1e-4,
-  milestones: [],
-  gamma: 0.1,
-  warmupSteps: 0,
-  schedule: 'step' as const,
-};
+const optimizer = TEST_OPTIMIZER;
 
 function batch(seed: number, n = 32) {
   const rng = createRng(seed);
