@@ -1,5 +1,4 @@
 import type { Rng } from '@lth/core';
-import type { Batch } from './dataset';
 
 /** Random crops and flips of training images (the CIFAR recipe: He et al. 2016, 4.2). */
 export interface AugmentationRecipe {
@@ -19,7 +18,7 @@ export const isAugmenting = (r: AugmentationRecipe): boolean => r.cropPadding > 
  * pixels. A shifted-out border becomes zeros, as padding with zeros and cropping does.
  */
 export function augmentBatch(
-  batch: Batch,
+  batch: { count: number; pixels: Uint8Array },
   shape: { height: number; width: number; channels: number },
   recipe: AugmentationRecipe,
   rng: Rng,

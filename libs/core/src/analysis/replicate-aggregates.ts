@@ -1,4 +1,14 @@
-import type { ExperimentResult } from './results';
+import type { ScoredRound } from './replicates';
+
+/** What aggregation reads of an experiment's results. */
+export interface ReplicateResult {
+  model: string;
+  pretraining: string;
+  task: string;
+  rewind: string;
+  seed: number;
+  rounds: readonly ScoredRound[];
+}
 
 /**
  * When a pruned round counts as matching over replicates (the paper: "no worse than the dense model
@@ -48,10 +58,10 @@ function meanAndStd(values: readonly number[]): { mean: number; std: number | nu
  * Pure: the same results give the same aggregates, in the order the settings first appear.
  */
 export function aggregateReplicates(
-  experiments: readonly ExperimentResult[],
+  experiments: readonly ReplicateResult[],
   rule: MatchingRule = 'mean',
 ): SettingAggregate[] {
-  const groups = new Map<string, ExperimentResult[]>();
+  const groups = new Map<string, ReplicateResult[]>();
   for (const e of experiments) {
     const key = JSON.stringify([e.model, e.pretraining, e.task, e.rewind]);
     groups.set(key, [...(groups.get(key) ?? []), e]);
