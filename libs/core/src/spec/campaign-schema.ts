@@ -91,6 +91,11 @@ const supervisedPretraining = z
     kind: z.literal('supervised'),
     dataset: z.string().min(1),
     seed: seed.default(0),
+    /**
+     * Each replicate pre-trains with its own seed (as the paper does); `seed` is then unused. Default: one
+     * pre-training from `seed`, shared by every replicate (as one public checkpoint is).
+     */
+    perSeed: z.boolean().default(false),
     training: trainingSchema.default(() => trainingSchema.parse({})),
     /** Input normalisation while pre-training and for every experiment that starts from it; unset: pixel / 255. */
     normalization: normalizationSchema.optional(),

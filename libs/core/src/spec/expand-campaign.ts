@@ -117,9 +117,14 @@ export function expandCampaign(spec: CampaignSpec): Experiment[] {
     for (const source of spec.pretrainings) {
       if (source.kind === 'file' && source.model !== model) continue;
       if (source.kind === 'pytorch' && `resnet-${torchvisionDepthOf(source.arch)}` !== model) continue;
-      const pretraining = resolvePretraining(model, source, spec);
+      const shared = resolvePretraining(model, source, spec);
       for (const task of spec.tasks) {
         for (const seed of spec.seeds) {
+          // A per-seed pre-training is the shared one of that seed: the same id, computed once.
+          const pretraining =
+            source.kind === 'supervised' && source.perSeed
+              ? resolvePretraining(model, { ...source, seed }, spec)
+              : shared;
           const settings: ExperimentSettings = {
             model,
             pretraining,

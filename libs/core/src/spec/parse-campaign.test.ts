@@ -147,6 +147,23 @@ tasks: [mnist]
   );
 });
 
+test('a supervised pre-training is shared by the replicates, or one per seed with perSeed', () => {
+  const campaign = (pretraining: string) =>
+    parseCampaign(`name: p\nmodels: [lenet-300-100]\ntasks: [mnist]\nseeds: [3, 4]\npretrainings: [${pretraining}]\n`);
+  const ids = (spec: ReturnType<typeof parseCampaign>) => expandCampaign(spec).map((e) => e.settings.pretraining.id);
+  const [a, b] = ids(campaign('{ name: sup, kind: supervised, dataset: fashion-mnist }'));
+  assert.equal(a, b);
+  const perSeed = expandCampaign(campaign('{ name: sup, kind: supervised, dataset: fashion-mnist, perSeed: true }'));
+  assert.deepEqual(
+    perSeed.map((e) => (e.settings.pretraining.source as { seed: number }).seed),
+    [3, 4],
+  );
+  assert.notEqual(perSeed[0]!.settings.pretraining.id, perSeed[1]!.settings.pretraining.id);
+  // Seed 3's own pre-training is the shared pre-training from seed 3: computed once, whoever asks.
+  const [fromThree] = ids(campaign('{ name: sup, kind: supervised, dataset: fashion-mnist, seed: 3 }'));
+  assert.equal(perSeed[0]!.settings.pretraining.id, fromThree);
+});
+
 test('absurd campaigns are refused by the limit they break, before anything expands', () => {
   const head = 'name: a\nmodels: [lenet-300-100]\npretrainings: [{ name: p, kind: none }]\ntasks: [mnist]\n';
   assert.deepEqual(issuesOf(`${head}imp: { targetSparsity: 0.99, pruning: { rate: 1.0e-10 } }\n`), [
