@@ -12,6 +12,9 @@ import type { DatasetDefinition } from './registry';
 import { readSvhn } from './svhn';
 import { DIGITS, SPLIT_SEED } from './split-seed';
 
+/** Progress of a conversion that takes a while (decoding an image folder): images of a split. */
+export type ConversionProgress = (p: { split: string; done: number; total: number }) => void;
+
 /**
  * A dataset's own train and test files: its test split is the test files; `validation` examples are
  * held out of train by the fixed split seed, so every service and every run sees the same three splits.
@@ -52,7 +55,10 @@ const RECIPES: Record<DatasetSource['format'], AugmentationRecipe> = {
   'image-folder': { cropPadding: 0, horizontalFlip: true },
 };
 
-async function readSource(source: DatasetSource): Promise<{ train: Examples; test: Examples; classNames: string[] }> {
+async function readSource(
+  source: DatasetSource,
+  onProgress?: ConversionProgress,
+): Promise<{ train: Examples; test: Examples; classNames: string[] }> {
   const dir = source.path;
   switch (source.format) {
     case 'cifar-10':
@@ -67,8 +73,9 @@ async function readSource(source: DatasetSource): Promise<{ train: Examples; tes
     case 'image-folder': {
       const classNames = await imageFolderClasses(dir);
       const size = source.image!;
-      const train = await readImageFolderSplit(dir, 'train', classNames, size);
-      const test = await readImageFolderSplit(dir, 'test', classNames, size);
+      const progress = (split: string) => (done: number, total: number) => onProgress?.({ split, done, total });
+      const train = await readImageFolderSplit(dir, 'train', classNames, { size, onProgress: progress('train') });
+      const test = await readImageFolderSplit(dir, 'test', classNames, { size, onProgress: progress('test') });
       return { train, test, classNames };
     }
   }
@@ -79,7 +86,7 @@ async function readSource(source: DatasetSource): Promise<{ train: Examples; tes
  * uint8 cache under a name that changes with its format, path and image size. The conversion reads
  * the files again only when that cache entry is gone: after changing the files in place, delete it.
  */
-export function fileDataset(source: DatasetSource): DatasetDefinition {
+export function fileDataset(source: DatasetSource, onProgress?: ConversionProgress): DatasetDefinition {
   const key = createHash('sha256')
     .update(JSON.stringify({ format: source.format, path: resolve(source.path), image: source.image ?? null }))
     .digest('hex')
@@ -90,7 +97,7 @@ export function fileDataset(source: DatasetSource): DatasetDefinition {
     load: async (cacheDir) => {
       const base = join(cacheDir, `${source.name}-${key}`);
       let read: Promise<{ train: Examples; test: Examples; classNames: string[] }> | undefined;
-      const once = () => (read ??= readSource(source));
+      const once = () => (read ??= readSource(source, onProgress));
       const train = await cachedExamples(`${base}.train.v1.bin`, async () => (await once()).train);
       const test = await cachedExamples(`${base}.test.v1.bin`, async () => (await once()).test);
       const classNames = await cachedClassNames(`${base}.classes.json`, async () => (await once()).classNames);

@@ -11,14 +11,21 @@ export interface ImageSize {
 }
 
 const IMAGE_FILE = /\.(png|jpe?g|webp)$/i;
+/** Images decoded between progress reports. */
+const PROGRESS_EVERY = 1000;
+
+/** How far the decoding of a split has come: images decoded, of how many. */
+export type DecodeProgress = (done: number, total: number) => void;
+
 /** Decodes at once; sharp runs each on libuv's thread pool. */
 const CONCURRENT_DECODES = 8;
 
+/** A class directory's file names, sorted; none when the split has no directory for the class. */
 async function listDir(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).sort();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${quote(dir)} does not exist`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
 }
@@ -49,8 +56,9 @@ export async function readImageFolderSplit(
   root: string,
   split: 'train' | 'test',
   classes: readonly string[],
-  size: ImageSize,
+  options: { size: ImageSize; onProgress?: DecodeProgress },
 ): Promise<Examples> {
+  const { size, onProgress } = options;
   const files: { path: string; label: number }[] = [];
   for (const [label, name] of classes.entries()) {
     const dir = join(root, split, name);
@@ -78,8 +86,11 @@ export async function readImageFolderSplit(
       if (data.length !== bytes)
         throw new InvalidArgumentError(`${quote(files[i]!.path)}: decoded to ${data.length} bytes`);
       pixels.set(data, i * bytes);
+      decoded++;
+      if (decoded % PROGRESS_EVERY === 0 || decoded === files.length) onProgress?.(decoded, files.length);
     }
   };
+  let decoded = 0;
   await Promise.all(Array.from({ length: CONCURRENT_DECODES }, worker));
   return { count: files.length, height, width, channels, pixels, labels };
 }

@@ -7,7 +7,7 @@ export {
   type BatchAllocator,
 } from './dataset';
 export { DatasetRegistry, PACKAGED_DATASET_NAMES, type DatasetDefinition } from './registry';
-export { fileDataset } from './file-dataset';
+export { fileDataset, type ConversionProgress } from './file-dataset';
 export { readDatasetSources } from './dataset-sources-file';
 export { encodeIdx } from './idx';
 export type { Examples } from './examples';

@@ -114,7 +114,11 @@ export async function serve(kind: ServiceKind, options: ServeOptions): Promise<S
         registry.add(fileDataset({ name, format: 'idx', path: dir, validation: 5000 }));
       }
       const sources = options.datasets ?? process.env['LTH_DATASETS'];
-      if (sources) for (const source of await readDatasetSources(sources)) registry.add(fileDataset(source));
+      for (const source of sources ? await readDatasetSources(sources) : []) {
+        const progress = ({ split, done, total }: { split: string; done: number; total: number }) =>
+          log.info({ dataset: source.name, split, done, total }, 'converting images');
+        registry.add(fileDataset(source, progress));
+      }
       binding = dataService(registry, dataStats);
       break;
     case 'pruning':
