@@ -5,18 +5,8 @@ import type { DriverDeps } from './driver-deps';
 import { ownRecord } from './store-progress';
 import { refs, type PretrainingRecord, type RoundRecord } from './records';
 import { evaluate, fineTune, prune, normalizationOf } from './service-calls';
-
-/** A record this round needs; its digest is noted as produced by the task behind `ref`. */
-async function required<T>(
-  deps: DriverDeps,
-  inputs: InputProducers,
-  input: { ref: string; missing: string; producer: string },
-): Promise<T> {
-  const digest = await deps.store.getRef(input.ref);
-  if (!digest) throw new FailedPreconditionError(input.missing);
-  inputs.add(digest, input.ref, input.producer);
-  return deps.store.getJson<T>(digest);
-}
+import { required } from './required-record';
+import { rewindPoint } from './rewind-point';
 
 type MaskOfRound = Pick<
   RoundRecord,
@@ -94,7 +84,7 @@ async function computeRound(
   });
   inputs.add(pretrained.weightsDigest, pretrainingRef, pretrainingName);
   const mask = await maskOf(experiment, round, deps, inputs);
-  const rewindTo = s.rewind === 'pretrained' ? pretrained.weightsDigest : '';
+  const { rewindTo, freshHead } = await rewindPoint(experiment, round, pretrained, { deps, inputs });
 
   deps.emit({ type: 'phase', phase: 'finetune' });
   const trained = await fineTune(deps, {
@@ -103,7 +93,7 @@ async function computeRound(
     initWeightsDigest: rewindTo,
     maskDigest: mask.maskDigest,
     seed: s.seed,
-    freshHead: rewindTo !== '',
+    freshHead,
     training: s.finetune,
     normalization: normalizationOf(s.pretraining.source),
   });

@@ -174,8 +174,11 @@ export const impSchema = z
     rounds: z.number().int().min(1).max(MAX_ROUNDS).optional(),
     /** Alternative to rounds: prune until at least this sparsity. */
     targetSparsity: z.number().gt(0).lt(1).optional(),
-    /** Where survivors are rewound to: the pre-trained weights, or the seed's random init. */
-    rewind: z.enum(['pretrained', 'init']).default('pretrained'),
+    /**
+     * Where survivors are rewound to: the pre-trained weights θ_p, the seed's random init θ_0 (classic
+     * LTH), or the dense fine-tuned weights of round 0 (head included: same task).
+     */
+    rewind: z.enum(['pretrained', 'init', 'dense']).default('pretrained'),
     pruning: pruningSchema.default(() => pruningSchema.parse({})),
   })
   .strict()

@@ -36,7 +36,7 @@ export interface ExperimentSettings {
   taskSource?: DatasetSource;
   /** The replicate: every random choice of the experiment derives from it. */
   seed: number;
-  rewind: 'pretrained' | 'init';
+  rewind: 'pretrained' | 'init' | 'dense';
   pruning: PruningSpec;
   finetune: TrainingSpec;
   evaluation: EvaluationSpec;

@@ -1,0 +1,31 @@
+import type { Experiment } from '@lth/core';
+import type { InputProducers } from './corrupt-input';
+import type { DriverDeps } from './driver-deps';
+import { refs, type PretrainingRecord, type RoundRecord } from './records';
+import { required } from './required-record';
+
+/**
+ * What a round's survivors start from. Round 0 (dense) and `pretrained` start from θ_p with a fresh head
+ * for the task; `init` from the seed's random init; `dense` (from round 1) from round 0's fine-tuned
+ * weights, head included, since they were trained on this very task.
+ */
+export async function rewindPoint(
+  experiment: Experiment,
+  round: number,
+  pretrained: PretrainingRecord,
+  context: { deps: DriverDeps; inputs: InputProducers },
+): Promise<{ rewindTo: string; freshHead: boolean }> {
+  const { rewind } = experiment.settings;
+  if (rewind === 'init') return { rewindTo: '', freshHead: false };
+  if (rewind === 'pretrained' || round === 0) {
+    return { rewindTo: pretrained.weightsDigest, freshHead: pretrained.weightsDigest !== '' };
+  }
+  const producer = `round 0 of experiment ${experiment.id}`;
+  const dense = await required<RoundRecord>(context.deps, context.inputs, {
+    ref: refs.round(experiment.id, 0),
+    missing: `${producer} has not finished`,
+    producer,
+  });
+  context.inputs.add(dense.weightsDigest, refs.round(experiment.id, 0), producer);
+  return { rewindTo: dense.weightsDigest, freshHead: false };
+}
