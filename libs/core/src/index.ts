@@ -48,13 +48,13 @@ export * from './analysis/results';
 export { isMatching, denseAccuracyOf, winningSparsity, summarizeExperiment } from './analysis/tickets';
 export { resultsToCsv } from './analysis/results-csv';
 export { encodeWeights, decodeWeights, applyMask, type WeightSpec } from './weights/weights-format';
-export { meanOverReplicates, type ScoredRound } from './analysis/replicates';
 export {
   aggregateReplicates,
   MATCHING_RULES,
   type MatchingRule,
   type SettingAggregate,
   type AggregateRound,
+  type ScoredRound,
 } from './analysis/replicate-aggregates';
 export { quote, QUOTE_MAX } from './quote';
 export { learningRateAt, type TrainingPosition } from './training/learning-rate';

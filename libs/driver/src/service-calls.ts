@@ -1,4 +1,4 @@
-import type { Experiment, PretrainingSpec, PruningSpec, TrainingSpec } from '@lth/core';
+import type { Experiment, NormalizationSpec, PretrainingSpec, PruningSpec, TrainingSpec } from '@lth/core';
 import { pruningV1, splitEnum, type dataV1 } from '@lth/grpc-kit';
 import type { DriverDeps } from './driver-deps';
 import { retryUnavailable } from './unavailable-retry';
@@ -20,13 +20,11 @@ export interface FineTuneInput {
   freshHead: boolean;
   training: TrainingSpec;
   /** The pre-training's input normalisation; unset: pixel / 255. */
-  normalization?: Normalization | undefined;
+  normalization?: NormalizationSpec | undefined;
 }
 
-type Normalization = NonNullable<Extract<PretrainingSpec, { kind: 'pytorch' }>['normalization']>;
-
 /** The pre-training's input normalisation, if it has one: every experiment from it trains and evaluates so. */
-export function normalizationOf(source: PretrainingSpec): Normalization | undefined {
+export function normalizationOf(source: PretrainingSpec): NormalizationSpec | undefined {
   return 'normalization' in source ? source.normalization : undefined;
 }
 
@@ -67,7 +65,7 @@ export interface EvaluateInput {
   weightsDigest: string;
   maskDigest: string;
   evaluation: Experiment['settings']['evaluation'];
-  normalization?: Normalization | undefined;
+  normalization?: NormalizationSpec | undefined;
 }
 
 export function evaluate(deps: DriverDeps, input: EvaluateInput) {

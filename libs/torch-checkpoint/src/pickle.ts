@@ -298,17 +298,11 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PyValue {
         lookup(module as string, name as string);
         break;
       }
-      case 0x52: {
-        // REDUCE
-        const args = popValue();
-        if (!Array.isArray(args)) fail('REDUCE without an argument tuple');
-        call(args as PyValue[]);
-        break;
-      }
+      case 0x52: // REDUCE: callable(*args)
       case 0x81: {
-        // NEWOBJ
+        // NEWOBJ: cls.__new__(cls, *args); lth's builders make the value either way.
         const args = popValue();
-        if (!Array.isArray(args)) fail('NEWOBJ without an argument tuple');
+        if (!Array.isArray(args)) fail('a call without an argument tuple');
         call(args as PyValue[]);
         break;
       }

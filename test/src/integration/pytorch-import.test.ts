@@ -59,11 +59,11 @@ function relativeError(actual: ArrayLike<number>, reference: ArrayLike<number>):
   return diff / scale;
 }
 
-async function networkFrom(name: string, digest: string, skipHead = false): Promise<Network> {
+async function networkFrom(name: string, digest: string): Promise<Network> {
   const c = expected[name]!;
   const net = new Network(`resnet-${c.arch.slice('resnet'.length)}`, c.input, c.classes);
   const weights = await getWeights(store(), digest);
-  net.setWeights(weights, skipHead ? (n) => n.startsWith('head/') : undefined);
+  net.setWeights(weights);
   return net;
 }
 

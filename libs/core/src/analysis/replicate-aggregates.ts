@@ -1,4 +1,9 @@
-import type { ScoredRound } from './replicates';
+/** A finished round, as far as the science needs it. */
+export interface ScoredRound {
+  round: number;
+  sparsity: number;
+  testAccuracy: number;
+}
 
 /** What aggregation reads of an experiment's results. */
 export interface ReplicateResult {

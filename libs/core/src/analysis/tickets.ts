@@ -1,4 +1,4 @@
-import type { ScoredRound } from './replicates';
+import type { ScoredRound } from './replicate-aggregates';
 import type { ExperimentResult, RoundResult } from './results';
 
 /** A subnetwork is matching when it is no worse than the dense model (round 0). */

@@ -297,6 +297,7 @@ export type CampaignSpec = z.infer<typeof campaignSchema>;
 export type PretrainingSpec = z.infer<typeof pretrainingSchema>;
 export type TrainingSpec = z.infer<typeof trainingSchema>;
 export type OptimizerSpec = z.infer<typeof optimizerSchema>;
+export type NormalizationSpec = z.infer<typeof normalizationSchema>;
 export type PruningSpec = z.infer<typeof pruningSchema>;
 export type ImpSpec = z.infer<typeof impSchema>;
 export type EvaluationSpec = z.infer<typeof evaluationSchema>;
