@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { expandCampaign, lastRound, resultsJson, resultsToCsv, validateCampaign } from '@lth/core';
+import { branchRunsOf, expandCampaign, lastRound, validateCampaign } from '@lth/core';
 import { collectResults } from '@lth/driver';
 import {
   CAMPAIGN_GROUP,
@@ -12,7 +12,8 @@ import {
   type CampaignStatus,
 } from '@lth/kube-core';
 import { k8s, type CampaignObject } from '@lth/kube-controller';
-import { ArtifactStore, defaultStoreRoot, writeFileAtomically } from '@lth/store';
+import { ArtifactStore, defaultStoreRoot } from '@lth/store';
+import { writeResultsFiles } from './results-files';
 import { loadCampaign } from './campaign-file';
 
 function client(namespace?: string) {
@@ -84,7 +85,8 @@ export async function statusCommand(name: string | undefined, flags: { namespace
         const accuracy = e.testAccuracy?.toFixed(4) ?? '-';
         const numbers = `sparsity ${pct(e.sparsity)}, acc ${accuracy}, winning ${pct(e.winningSparsity)}`;
         const why = e.message ? ` (${e.message})` : '';
-        process.stdout.write(`  ${what}: ${e.state}, round ${e.roundsDone}/${e.rounds}, ${numbers}${why}\n`);
+        const branches = e.branches ? `, branches ${e.branchesDone}/${e.branches}` : '';
+        process.stdout.write(`  ${what}: ${e.state}, round ${e.roundsDone}/${e.rounds}${branches}, ${numbers}${why}\n`);
       }
     }
   }
@@ -100,19 +102,20 @@ export async function resultsCommand(
   const campaign = (await api.getNamespacedCustomObject({ ...ids, namespace, name })) as CampaignObject;
   const spec = validateCampaign(campaign.spec);
   const store = new ArtifactStore(resolve(flags.store ?? defaultStoreRoot()));
+  const experiments = expandCampaign(spec);
   const asked = {
     name: spec.name,
-    experiments: expandCampaign(spec),
+    experiments,
     lastRound: lastRound(spec),
     matchingRule: spec.analysis.matching,
+    branchRuns: branchRunsOf(spec, experiments, lastRound(spec)),
   };
   const results = await collectResults(store, asked, (ref, e) =>
     process.stderr.write(`warning: the record ${ref} is corrupt (${e.message}); its rounds are left out\n`),
   );
   const out = resolve(flags.out ?? join('runs', name));
-  await writeFileAtomically(join(out, 'results.json'), resultsJson(results));
-  await writeFileAtomically(join(out, 'results.csv'), resultsToCsv(results));
-  process.stdout.write(`wrote ${join(out, 'results.json')} and results.csv\n`);
+  const written = await writeResultsFiles(out, results);
+  process.stdout.write(`wrote ${join(out, written[0]!)} and ${written.slice(1).join(', ')}\n`);
   return 0;
 }
 

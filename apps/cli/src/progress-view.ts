@@ -1,5 +1,5 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { densityAfter, type Experiment } from '@lth/core';
+import { densityAfter, describeBranch, type Experiment, type Task } from '@lth/core';
 import type { CampaignEvent } from '@lth/local';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -7,6 +7,18 @@ const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 function label(e: Experiment): string {
   const s = e.settings;
   return `${e.id.slice(0, 8)} ${s.model} ${s.pretraining.name}->${s.task} seed ${s.seed}`;
+}
+
+/** A task as a line of the log names it. */
+function taskLabel(task: Task): string {
+  switch (task.kind) {
+    case 'pretraining':
+      return `pre-training ${task.pretraining.name}`;
+    case 'round':
+      return `${label(task.experiment)}: round ${task.round}`;
+    case 'branch':
+      return `${label(task.run.experiment)}: ${describeBranch(task.run)}`;
+  }
 }
 
 /**
@@ -70,6 +82,7 @@ export class ProgressView {
           this.line(`pre-training ${task.pretraining.name} (${task.pretraining.model}) ...`);
           break;
         }
+        if (task.kind === 'branch') break; // said when it finishes: branches run beside the rounds
         const st = this.state.get(task.experiment.id);
         if (st) st.round = task.round;
         // The round trains at the sparsity the ladder gives it.
@@ -120,18 +133,21 @@ export class ProgressView {
         else this.line(text);
         break;
       }
+      case 'branch-finished': {
+        const r = event.record;
+        const how = event.skipped ? ' (done before)' : ` in ${r.trainSeconds.toFixed(1)} s`;
+        const scored = `sparsity ${pct(r.sparsity)} test accuracy ${r.testAccuracy.toFixed(4)}`;
+        this.line(`${label(event.run.experiment)}: ${describeBranch(event.run)}: ${scored}${how}`);
+        break;
+      }
       case 'retrying': {
-        const what =
-          event.task.kind === 'round' ? `${label(event.task.experiment)}: round ${event.task.round}` : 'pre-training';
+        const what = taskLabel(event.task);
         const delay = (event.delayMs / 1000).toFixed(1);
         this.line(`${what}: ${event.service} service unavailable (${event.reason}); calling again in ${delay} s`);
         break;
       }
       case 'task-failed': {
-        const what =
-          event.task.kind === 'round'
-            ? `${label(event.task.experiment)}: round ${event.task.round}`
-            : `pre-training ${event.task.pretraining.name}`;
+        const what = taskLabel(event.task);
         this.line(`${what} failed (attempt ${event.attempt}${event.willRetry ? ', retrying' : ''}): ${event.error}`);
         break;
       }

@@ -33,6 +33,15 @@ export function formatResults(results: CampaignResults): string {
       ]);
     }
     parts.push(table(rows));
+    if (e.branches.length > 0) {
+      const branches = [['round', 'branch', 'on', 'sparsity', 'test acc', 'vs ticket']];
+      for (const b of e.branches) {
+        const ticket = e.rounds.find((r) => r.round === b.round);
+        const delta = ticket && b.kind !== 'transfer' ? (b.testAccuracy - ticket.testAccuracy).toFixed(4) : '';
+        branches.push([String(b.round), b.kind, b.task, pct(b.sparsity), b.testAccuracy.toFixed(4), delta]);
+      }
+      parts.push(table(branches));
+    }
     parts.push(
       `dense accuracy ${e.denseAccuracy?.toFixed(4) ?? '-'}; winning ticket at sparsity ${pct(e.winningSparsity)}`,
     );
@@ -58,6 +67,15 @@ export function formatResults(results: CampaignResults): string {
       const std = s.denseStdAccuracy === null ? '' : ` ± ${s.denseStdAccuracy.toFixed(4)}`;
       const dense = s.denseMeanAccuracy === null ? '-' : `${s.denseMeanAccuracy.toFixed(4)}${std}`;
       rows.push([s.model, s.pretraining, s.task, String(s.seeds.length), dense, pct(s.winningSparsity)]);
+    }
+    parts.push(table(rows));
+  }
+  if (results.transfers.length > 0) {
+    parts.push('', 'transfers (matching against the dense transfer, round 0):');
+    const rows = [['model', 'pre-training', 'from', 'to', 'seeds', 'dense acc', 'winning sparsity']];
+    for (const t of results.transfers) {
+      const dense = t.denseMeanAccuracy?.toFixed(4) ?? '-';
+      rows.push([t.model, t.pretraining, t.from, t.task, String(t.seeds.length), dense, pct(t.winningSparsity)]);
     }
     parts.push(table(rows));
   }

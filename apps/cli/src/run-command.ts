@@ -1,13 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  expandCampaign,
-  InvalidArgumentError,
-  lastRound,
-  resultsJson,
-  resultsToCsv,
-  type ServiceAddresses,
-} from '@lth/core';
+import { expandCampaign, InvalidArgumentError, lastRound, type ServiceAddresses } from '@lth/core';
 import {
   ChildProcessExecutor,
   LocalCampaignView,
@@ -18,11 +11,12 @@ import {
   type LocalServices,
 } from '@lth/local';
 import { CampaignMetrics, startMetricsServer, type MetricsServer } from '@lth/metrics';
-import { ArtifactStore, defaultStoreRoot, sweepTemporaryFiles, writeFileAtomically } from '@lth/store';
+import { ArtifactStore, defaultStoreRoot, sweepTemporaryFiles } from '@lth/store';
 import { loadCampaign } from './campaign-file';
 import { localPrograms } from './programs';
 import { ProgressView } from './progress-view';
 import { formatResults } from './results-table';
+import { writeResultsFiles } from './results-files';
 
 export interface RunFlags {
   out?: string;
@@ -134,11 +128,10 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       ...outcome.results,
       backend: outcome.results.backend === 'unknown' && services ? services.backend : outcome.results.backend,
     };
-    await writeFileAtomically(join(outDir, 'results.json'), resultsJson(results));
-    await writeFileAtomically(join(outDir, 'results.csv'), resultsToCsv(results));
+    const written = await writeResultsFiles(outDir, results);
     log('');
     log(formatResults(results));
-    log(`\nwrote ${join(outDir, 'results.json')} and results.csv`);
+    log(`\nwrote ${join(outDir, written[0]!)} and ${written.slice(1).join(', ')}`);
     for (const f of outcome.failed) process.stderr.write(`experiment ${f.experiment.id} failed: ${f.error}\n`);
     campaignView.phase = outcome.failed.length > 0 ? 'Failed' : 'Succeeded';
     const linger = Number(flags.metricsLinger ?? 0);

@@ -20,6 +20,7 @@ const program = new Command('lth-driver')
   .option('--pretraining <digest>', 'the pre-training (its settings in the store)')
   .option('--experiment <digest>', 'the experiment (its settings in the store)')
   .option('--round <n>', 'the round of the experiment', roundNumber)
+  .option('--branch <digest>', 'a branch of a finished round (its settings in the store)')
   .requiredOption('--store <dir>', 'artifact store')
   .requiredOption('--data <address>', 'data service')
   .requiredOption('--pruning <address>', 'pruning service')
@@ -34,12 +35,15 @@ const program = new Command('lth-driver')
 async function main(): Promise<number> {
   const flags = program.parse().opts();
   let task: TaskRef;
-  if (flags['pretraining'] && !flags['experiment'])
+  const given = ['pretraining', 'experiment', 'branch'].filter((f) => flags[f] !== undefined);
+  if (given.length === 1 && flags['pretraining'])
     task = { kind: 'pretraining', pretrainingDigest: flags['pretraining'] };
-  else if (flags['experiment'] && flags['round'] !== undefined && !flags['pretraining']) {
+  else if (given.length === 1 && flags['branch']) task = { kind: 'branch', branchDigest: flags['branch'] };
+  else if (given.length === 1 && flags['experiment'] && flags['round'] !== undefined) {
     task = { kind: 'round', experimentDigest: flags['experiment'], round: flags['round'] };
   } else {
-    process.stderr.write('lth-driver: give --pretraining DIGEST, or --experiment DIGEST with --round N\n');
+    const usage = 'give --pretraining DIGEST, --experiment DIGEST with --round N, or --branch DIGEST';
+    process.stderr.write(`lth-driver: ${usage}\n`);
     return DRIVER_EXIT.badInput;
   }
   const clients = connect({

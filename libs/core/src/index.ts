@@ -14,8 +14,9 @@ export {
   type ExperimentSettings,
   type Pretraining,
 } from './spec/expand-campaign';
-export { type Task, taskKey, describeTask } from './tasks/task';
-export { DRIVER_EXIT, driverArgs, type TaskRef, type ServiceAddresses } from './tasks/driver-command';
+export { type Task, taskKey, describeTask, taskSettings, taskSubject } from './tasks/task';
+export { branchRunsOf, describeBranch, type BranchRun, type BranchKind } from './spec/branch-runs';
+export { DRIVER_EXIT, driverArgs, taskRefOf, type TaskRef, type ServiceAddresses } from './tasks/driver-command';
 export {
   planTasks,
   mayRetry,
@@ -26,7 +27,7 @@ export {
   type ExperimentState,
   type ExperimentProgress,
 } from './tasks/plan-tasks';
-export { type WeightTensor, type MaskTensor, type Mask, sizeOf } from './pruning/tensors';
+export { type WeightTensor, type MaskTensor, type Mask, sizeOf, countKept } from './pruning/tensors';
 export { countPrunable, type PruningPolicy } from './pruning/policy';
 export { HEAD, STEM, STEM_BN, layerOf, roleOf, isHead, isStem, isKernel, type LayerRole } from './models/layer-roles';
 export {
@@ -40,13 +41,15 @@ export {
   type ResnetBlock,
   type WeightShape,
 } from './models/torchvision-resnet';
-export { pruneByMagnitude, checkMaskFits } from './pruning/magnitude';
-export { randomMaskLike } from './pruning/random-prune';
+export { pruneByMagnitude, pruneLikeMask, checkMaskFits } from './pruning/magnitude';
+export { randomMaskLike, reversedMask } from './pruning/random-prune';
 export { maskStats, type MaskStats, type LayerSparsity } from './pruning/sparsity';
 export { encodeMask, decodeMask } from './pruning/mask-codec';
 export * from './analysis/results';
+export { type BranchResult, type BranchAggregate } from './analysis/branch-aggregates';
+export { aggregateTransfers, type TransferAggregate } from './analysis/transfer-aggregates';
 export { isMatching, denseAccuracyOf, winningSparsity, summarizeExperiment } from './analysis/tickets';
-export { resultsToCsv } from './analysis/results-csv';
+export { resultsToCsv, branchesToCsv } from './analysis/results-csv';
 export { encodeWeights, decodeWeights, applyMask, type WeightSpec } from './weights/weights-format';
 export {
   aggregateReplicates,

@@ -1,4 +1,4 @@
-import type { PretrainingRecord, RoundRecord } from './records';
+import type { BranchRecord, PretrainingRecord, RoundRecord } from './records';
 
 export type DriverPhase = 'pretraining' | 'prune' | 'finetune' | 'evaluate';
 
@@ -9,7 +9,8 @@ export type DriverEvent =
   /** A service answered UNAVAILABLE; the call is repeated after delayMs. */
   | { type: 'retrying'; service: string; attempt: number; delayMs: number; reason: string }
   | { type: 'pretraining-finished'; record: PretrainingRecord }
-  | { type: 'round-finished'; record: RoundRecord };
+  | { type: 'round-finished'; record: RoundRecord }
+  | { type: 'branch-finished'; record: BranchRecord };
 
 export function parseDriverEvent(line: string): DriverEvent | undefined {
   try {

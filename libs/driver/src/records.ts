@@ -1,3 +1,5 @@
+import type { BranchKind } from '@lth/core';
+
 /** What a finished pre-training leaves in the store, under ref `refs.pretraining(id)`. */
 export interface PretrainingRecord {
   pretrainingId: string;
@@ -36,6 +38,31 @@ export interface RoundRecord {
 }
 
 /**
+ * What a finished branch of a round leaves in the store, under ref `refs.branch(id)`: a baseline (random
+ * pruning, reversed mask, random re-init, one-shot magnitude) or a transfer of the round's ticket, each
+ * fine-tuned and evaluated as the round was, on `task`.
+ */
+export interface BranchRecord extends Pick<
+  RoundRecord,
+  | 'experimentId'
+  | 'round'
+  | 'sparsity'
+  | 'remainingWeights'
+  | 'prunableWeights'
+  | 'weightsDigest'
+  | 'testAccuracy'
+  | 'testLoss'
+  | 'trainSeconds'
+  | 'backend'
+> {
+  branchId: string;
+  kind: BranchKind;
+  task: string;
+  /** The mask it trained under; empty for the dense transfer of round 0. */
+  maskDigest: string;
+}
+
+/**
  * The store's names for finished work. `v2`: records before it carried the next round's mask
  * and experiment ids that hashed the round count; a store written before is not read (its
  * rounds are recomputed), never mixed in.
@@ -43,4 +70,5 @@ export interface RoundRecord {
 export const refs = {
   pretraining: (pretrainingId: string) => `v2/pretrainings/${pretrainingId}`,
   round: (experimentId: string, round: number) => `v2/experiments/${experimentId}/rounds/${round}`,
+  branch: (branchId: string) => `v2/branches/${branchId}`,
 };

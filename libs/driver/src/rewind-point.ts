@@ -1,8 +1,8 @@
 import type { Experiment } from '@lth/core';
 import type { InputProducers } from './corrupt-input';
 import type { DriverDeps } from './driver-deps';
-import { refs, type PretrainingRecord, type RoundRecord } from './records';
-import { required } from './required-record';
+import type { PretrainingRecord } from './records';
+import { requiredRound } from './required-record';
 
 /**
  * What a round's survivors start from. Round 0 (dense) and `pretrained` start from θ_p with a fresh head
@@ -20,12 +20,6 @@ export async function rewindPoint(
   if (rewind === 'pretrained' || round === 0) {
     return { rewindTo: pretrained.weightsDigest, freshHead: pretrained.weightsDigest !== '' };
   }
-  const producer = `round 0 of experiment ${experiment.id}`;
-  const dense = await required<RoundRecord>(context.deps, context.inputs, {
-    ref: refs.round(experiment.id, 0),
-    missing: `${producer} has not finished`,
-    producer,
-  });
-  context.inputs.add(dense.weightsDigest, refs.round(experiment.id, 0), producer);
+  const dense = await requiredRound(experiment, 0, context.deps, context.inputs);
   return { rewindTo: dense.weightsDigest, freshHead: false };
 }

@@ -3,9 +3,9 @@ import { getWeightSpecs } from '@lth/store';
 import { InputProducers } from './corrupt-input';
 import type { DriverDeps } from './driver-deps';
 import { ownRecord } from './store-progress';
-import { refs, type PretrainingRecord, type RoundRecord } from './records';
+import { refs, type RoundRecord } from './records';
 import { evaluate, fineTune, prune, normalizationOf } from './service-calls';
-import { required } from './required-record';
+import { requiredPretraining, requiredRound } from './required-record';
 import { rewindPoint } from './rewind-point';
 
 type MaskOfRound = Pick<
@@ -23,15 +23,7 @@ async function maskOf(
   inputs: InputProducers,
 ): Promise<MaskOfRound> {
   if (round === 0) return { maskDigest: '', prunedFromDigest: '', sparsity: 0, density: 1, remainingWeights: 0 };
-  const ref = refs.round(experiment.id, round - 1);
-  const producer = `round ${round - 1} of experiment ${experiment.id}`;
-  const previous = await required<RoundRecord>(deps, inputs, {
-    ref,
-    missing: `${producer} has not finished`,
-    producer,
-  });
-  inputs.add(previous.weightsDigest, ref, producer);
-  inputs.add(previous.maskDigest, ref, producer);
+  const previous = await requiredRound(experiment, round - 1, deps, inputs);
   deps.emit({ type: 'phase', phase: 'prune' });
   const pruned = await prune(deps, {
     weightsDigest: previous.weightsDigest,
@@ -75,14 +67,7 @@ async function computeRound(
 ): Promise<RoundRecord> {
   const { store } = deps;
   const s = experiment.settings;
-  const pretrainingRef = refs.pretraining(s.pretraining.id);
-  const pretrainingName = `pre-training ${s.pretraining.name} (${s.pretraining.id})`;
-  const pretrained = await required<PretrainingRecord>(deps, inputs, {
-    ref: pretrainingRef,
-    missing: `${pretrainingName} has not finished`,
-    producer: pretrainingName,
-  });
-  inputs.add(pretrained.weightsDigest, pretrainingRef, pretrainingName);
+  const pretrained = await requiredPretraining(experiment, deps, inputs);
   const mask = await maskOf(experiment, round, deps, inputs);
   const { rewindTo, freshHead } = await rewindPoint(experiment, round, pretrained, { deps, inputs });
 

@@ -1,9 +1,18 @@
-import { DRIVER_EXIT, InvalidArgumentError, taskKey, type TaskRef, type Experiment, type Pretraining } from '@lth/core';
+import {
+  DRIVER_EXIT,
+  InvalidArgumentError,
+  taskKey,
+  type BranchRun,
+  type TaskRef,
+  type Experiment,
+  type Pretraining,
+} from '@lth/core';
 import { checkDigest } from '@lth/store';
 import { kindOfStatus } from '@lth/grpc-kit';
 import type { DriverDeps } from './driver-deps';
 import { runPretraining } from './run-pretraining';
 import { runRound } from './run-round';
+import { runBranch } from './run-branch';
 import { refs } from './records';
 
 /** What a finished task left: its key (`round/<experiment>/<n>`) and its record's digest. */
@@ -18,6 +27,11 @@ export async function runTask(task: TaskRef, deps: DriverDeps): Promise<TaskOutc
     const pretraining = await deps.store.getJson<Pretraining>(checkDigest(task.pretrainingDigest, '--pretraining'));
     await runPretraining(pretraining, deps);
     return outcome(deps, taskKey({ kind: 'pretraining', pretraining }), refs.pretraining(pretraining.id));
+  }
+  if (task.kind === 'branch') {
+    const run = await deps.store.getJson<BranchRun>(checkDigest(task.branchDigest, '--branch'));
+    await runBranch(run, deps);
+    return outcome(deps, taskKey({ kind: 'branch', run }), refs.branch(run.id));
   }
   if (!Number.isInteger(task.round) || task.round < 0)
     throw new InvalidArgumentError(`--round must be a round number, not ${task.round}`);

@@ -83,12 +83,31 @@ function policyToProto(p: PruningSpec): pruningV1.PruningPolicy {
   return { ...p, strategy };
 }
 
-export function prune(deps: DriverDeps, input: { weightsDigest: string; maskDigest: string; pruning: PruningSpec }) {
+export interface PruneInput {
+  weightsDigest: string;
+  maskDigest: string;
+  pruning: PruningSpec;
+  /** One shot: prune the dense weights until as many remain as this mask keeps. */
+  likeMaskDigest?: string;
+}
+
+export function prune(deps: DriverDeps, input: PruneInput) {
   const { clients } = deps;
   const request = {
     weightsDigest: input.weightsDigest,
     maskDigest: input.maskDigest,
     policy: policyToProto(input.pruning),
+    likeMaskDigest: input.likeMaskDigest ?? '',
   };
   return retryUnavailable('pruning', () => clients.pruning.prune(request), deps);
+}
+
+/** A random mask as sparse as the reference, overall (`global`) or in each layer. */
+export function randomPrune(deps: DriverDeps, input: { referenceMaskDigest: string; seed: number; global: boolean }) {
+  return retryUnavailable('pruning', () => deps.clients.pruning.randomPrune(input), deps);
+}
+
+/** The prunable weights a mask pruned, and only those. */
+export function reverseMask(deps: DriverDeps, maskDigest: string) {
+  return retryUnavailable('pruning', () => deps.clients.pruning.reverseMask({ maskDigest }), deps);
 }

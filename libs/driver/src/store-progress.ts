@@ -1,5 +1,8 @@
 import {
   aggregateReplicates,
+  aggregateTransfers,
+  type BranchResult,
+  type BranchRun,
   type MatchingRule,
   pretrainingsOf,
   summarizeExperiment,
@@ -10,7 +13,7 @@ import {
   type StoreProgress,
 } from '@lth/core';
 import { ArtifactCorruptError, type ArtifactStore } from '@lth/store';
-import { refs, type RoundRecord } from './records';
+import { refs, type BranchRecord, type RoundRecord } from './records';
 
 /** Called for a record whose bytes do not match its digest: that round counts as not finished. */
 export type OnCorruptRecord = (what: string, error: ArtifactCorruptError) => void;
@@ -69,6 +72,7 @@ export async function finishedRounds(
  */
 export class StoreProgressCache {
   private readonly pretrainingsDone = new Set<string>();
+  private readonly branchesDone = new Set<string>();
   private readonly scored = new Map<string, ScoredRound[]>();
 
   constructor(private readonly onCorrupt?: OnCorruptRecord) {}
@@ -87,13 +91,17 @@ export class StoreProgressCache {
     return this.scored.get(experimentId)?.length;
   }
 
-  /** `unchanged(id)`: the caller knows the experiment has written nothing since the last pass. */
+  /**
+   * `unchanged(id)`: the caller knows the experiment has written nothing since the last pass. Of the
+   * branches, only those of finished rounds not yet seen finished are asked for.
+   */
   async read(
     store: ArtifactStore,
     experiments: readonly Experiment[],
     lastRound: number,
-    unchanged: (experimentId: string) => boolean = () => false,
+    options: { unchanged?: (experimentId: string) => boolean; branchRuns?: readonly BranchRun[] } = {},
   ): Promise<{ progress: StoreProgress; rounds: Map<string, ScoredRound[]> }> {
+    const unchanged = options.unchanged ?? (() => false);
     const pretrainingsDone = new Set<string>();
     for (const p of pretrainingsOf(experiments)) {
       if (!this.pretrainingsDone.has(p.id) && (await readRecord(store, refs.pretraining(p.id), this.onCorrupt)))
@@ -112,24 +120,29 @@ export class StoreProgressCache {
       rounds.set(e.id, known.slice(0, lastRound + 1));
     }
     const roundsDone = new Map([...rounds].map(([id, r]) => [id, r.length]));
-    return { progress: { pretrainingsDone, roundsDone }, rounds };
+    const branchesDone = new Set<string>();
+    for (const run of options.branchRuns ?? []) {
+      if (run.round >= (roundsDone.get(run.experiment.id) ?? 0)) continue;
+      if (!this.branchesDone.has(run.id) && (await readRecord(store, refs.branch(run.id), this.onCorrupt)))
+        this.branchesDone.add(run.id);
+      if (this.branchesDone.has(run.id)) branchesDone.add(run.id);
+    }
+    return { progress: { pretrainingsDone, roundsDone, branchesDone }, rounds };
   }
 }
 
-/** What results.json says of a round: the published subset of its record. */
+/** What results.json says of a round or a branch: the published subset of its record. */
+function scored(r: RoundRecord | BranchRecord) {
+  const { round, sparsity, remainingWeights, testAccuracy, testLoss, trainSeconds, maskDigest, weightsDigest } = r;
+  return { round, sparsity, remainingWeights, testAccuracy, testLoss, trainSeconds, maskDigest, weightsDigest };
+}
+
 function roundResult(r: RoundRecord): RoundResult {
-  const { round, sparsity, density, remainingWeights, testAccuracy, testLoss, trainSeconds } = r;
-  return {
-    round,
-    sparsity,
-    density,
-    remainingWeights,
-    testAccuracy,
-    testLoss,
-    trainSeconds,
-    maskDigest: r.maskDigest,
-    weightsDigest: r.weightsDigest,
-  };
+  return { ...scored(r), density: r.density };
+}
+
+function branchResult(r: BranchRecord): BranchResult {
+  return { ...scored(r), kind: r.kind, task: r.task };
 }
 
 /**
@@ -138,10 +151,22 @@ function roundResult(r: RoundRecord): RoundResult {
  */
 export async function collectResults(
   store: ArtifactStore,
-  campaign: { name: string; experiments: readonly Experiment[]; lastRound: number; matchingRule?: MatchingRule },
+  campaign: {
+    name: string;
+    experiments: readonly Experiment[];
+    lastRound: number;
+    matchingRule?: MatchingRule;
+    branchRuns?: readonly BranchRun[];
+  },
   onCorrupt?: OnCorruptRecord,
 ): Promise<CampaignResults> {
   const { experiments, lastRound } = campaign;
+  const branchesOf = new Map<string, BranchResult[]>();
+  for (const run of campaign.branchRuns ?? []) {
+    const record = await readRecord<BranchRecord>(store, refs.branch(run.id), onCorrupt);
+    if (!record) continue;
+    branchesOf.set(run.experiment.id, [...(branchesOf.get(run.experiment.id) ?? []), branchResult(record)]);
+  }
   let backend = 'unknown';
   const out = [];
   for (const e of experiments) {
@@ -159,7 +184,7 @@ export async function collectResults(
       seed: s.seed,
       rewind: s.rewind,
     };
-    out.push(summarizeExperiment({ ...identity, rounds }));
+    out.push(summarizeExperiment({ ...identity, rounds, branches: branchesOf.get(e.id) ?? [] }));
   }
   const matchingRule = campaign.matchingRule ?? 'mean';
   return {
@@ -168,5 +193,6 @@ export async function collectResults(
     experiments: out,
     matchingRule,
     settings: aggregateReplicates(out, matchingRule),
+    transfers: aggregateTransfers(out, matchingRule),
   };
 }

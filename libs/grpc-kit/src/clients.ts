@@ -41,6 +41,7 @@ export const pruningClient = (channel: Channel): PruningClient =>
   clients.create(PruningServiceDefinition, channel, {
     prune: { deadline: DEADLINES.prune },
     randomPrune: { deadline: DEADLINES.randomPrune },
+    reverseMask: { deadline: DEADLINES.reverseMask },
   });
 
 export const fineTuneClient = (channel: Channel): FineTuneClient =>

@@ -6,6 +6,7 @@ export const DEADLINES = {
   streamBatches: 60 * 60_000,
   prune: 30 * 60_000,
   randomPrune: 30 * 60_000,
+  reverseMask: 30 * 60_000,
   fineTune: 48 * 60 * 60_000,
   evaluate: 4 * 60 * 60_000,
   healthCheck: 5_000,

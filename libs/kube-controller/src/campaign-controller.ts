@@ -1,12 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
+  branchRunsOf,
   CampaignSpecError,
   describeTask,
   expandCampaign,
   lastRound,
   mayRetry,
   planTasks,
+  taskSettings,
   validateCampaign,
+  type BranchRun,
   type CampaignSpec,
   type ClusterSpec,
   type Experiment,
@@ -116,7 +119,7 @@ export class CampaignController {
   /** Each campaign's validated spec and experiments, by UID, for the generation they were made from. */
   private readonly expanded = new Map<
     string,
-    { generation: number; spec: CampaignSpec; experiments: Experiment[]; lastRound: number }
+    { generation: number; spec: CampaignSpec; experiments: Experiment[]; lastRound: number; branchRuns: BranchRun[] }
   >();
   /** Jobs already counted as finished (by uid), so each counts once. */
   private readonly countedJobs = new Set<string>();
@@ -253,7 +256,9 @@ export class CampaignController {
     if (cached?.generation !== generation) {
       try {
         const spec = validateCampaign(campaign.spec);
-        cached = { generation, spec, experiments: expandCampaign(spec), lastRound: lastRound(spec) };
+        const experiments = expandCampaign(spec);
+        const last = lastRound(spec);
+        cached = { generation, spec, experiments, lastRound: last, branchRuns: branchRunsOf(spec, experiments, last) };
         this.expanded.set(uid, cached);
       } catch (e) {
         if (!(e instanceof CampaignSpecError)) throw e;
@@ -270,10 +275,13 @@ export class CampaignController {
         return;
       }
     }
-    const { spec, experiments } = cached;
+    const { spec, experiments, branchRuns } = cached;
     const last = cached.lastRound;
     let owned = this.jobIndex.ownedBy(uid);
-    const { progress, rounds } = await this.progress.read(this.o.store, experiments, last, this.unchanged(uid, owned));
+    const { progress, rounds } = await this.progress.read(this.o.store, experiments, last, {
+      unchanged: this.unchanged(uid, owned),
+      branchRuns,
+    });
     // A retry (a new value of the annotation) forgets the failures and deletes the failed Jobs.
     const retry = campaign.metadata?.annotations?.[RETRY_ANNOTATION];
     const retrying = retry !== undefined && retry !== campaign.status?.retry;
@@ -290,6 +298,7 @@ export class CampaignController {
     const plan = planTasks({
       experiments,
       lastRound: last,
+      branchRuns,
       progress,
       attempts,
       maxAttempts: spec.attempts,
@@ -299,7 +308,7 @@ export class CampaignController {
     if (plan.heldByGlobalLimit) this.slotWaiters.add(key);
     else this.slotWaiters.delete(key);
     this.countFinishedJobs(owned, spec.attempts);
-    for (const job of obsoleteJobs(owned, experiments, last)) {
+    for (const job of obsoleteJobs(owned, experiments, last, branchRuns)) {
       await this.deleteJob(campaign, job, 'the spec no longer asks for its task');
     }
     const ref = { name, namespace, uid };
@@ -341,7 +350,8 @@ export class CampaignController {
     const ended = new Map<string, number>();
     for (const job of owned) {
       const experiment = job.metadata?.labels?.[LABELS.experiment];
-      if (!experiment || jobState(job).state !== 'succeeded') continue;
+      if (!experiment || job.metadata?.labels?.[LABELS.round] === undefined || jobState(job).state !== 'succeeded')
+        continue;
       ended.set(experiment, Math.max(ended.get(experiment) ?? -1, Number(job.metadata?.labels?.[LABELS.round])));
     }
     return (id) => (ended.get(id) ?? -1) < (this.progress.roundsKnown(id) ?? 0);
@@ -354,7 +364,7 @@ export class CampaignController {
     overrides: ClusterSpec | undefined,
   ): Promise<string | undefined> {
     const { task, attempt } = start;
-    const settingsDigest = await this.o.store.putJson(task.kind === 'round' ? task.experiment : task.pretraining);
+    const settingsDigest = await this.o.store.putJson(taskSettings(task));
     const body = taskJob({
       campaign: ref,
       task,

@@ -48,6 +48,8 @@ const statusSchema = {
           state: { type: 'string', enum: ['Pending', 'Running', 'Succeeded', 'Failed'] },
           roundsDone: { type: 'integer', minimum: 0 },
           rounds: { type: 'integer', minimum: 0 },
+          branchesDone: { type: 'integer', minimum: 0 },
+          branches: { type: 'integer', minimum: 0 },
           sparsity: { type: 'number' },
           testAccuracy: { type: 'number', nullable: true },
           winningSparsity: { type: 'number', nullable: true },

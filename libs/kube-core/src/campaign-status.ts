@@ -17,6 +17,9 @@ export interface ExperimentStatus {
   state: ExperimentState;
   roundsDone: number;
   rounds: number;
+  /** Of the branches the campaign asks for of this experiment (baselines and transfers). */
+  branchesDone: number;
+  branches: number;
   sparsity: number;
   testAccuracy: number | null;
   winningSparsity: number | null;
@@ -43,7 +46,7 @@ export interface CampaignStatus {
 }
 
 export interface FailedTask {
-  /** The task's key: `pretraining/<id>` or `round/<experiment>/<n>`. */
+  /** The task's key: `pretraining/<id>`, `round/<experiment>/<n>` or `branch/<id>`. */
   task: string;
   attempts: number;
   permanent: boolean;
@@ -122,7 +125,7 @@ export function campaignStatus(input: CampaignStatusInput): CampaignStatus {
   const failed = states.filter((s) => s.state === 'Failed').length;
   const running = states.filter((s) => s.state === 'Running').length;
   const finished = done + failed === total;
-  const experiments: ExperimentStatus[] = states.map(({ experiment: e, state, roundsDone, message }) => {
+  const experiments: ExperimentStatus[] = states.map(({ experiment: e, state, roundsDone, message, ...b }) => {
     const rounds = (input.rounds.get(e.id) ?? []).slice(0, roundsDone);
     const latest = rounds[rounds.length - 1];
     return {
@@ -134,6 +137,8 @@ export function campaignStatus(input: CampaignStatusInput): CampaignStatus {
       state,
       roundsDone,
       rounds: input.lastRound + 1,
+      branchesDone: b.branchesDone,
+      branches: b.branches,
       sparsity: latest?.sparsity ?? 0,
       testAccuracy: latest?.testAccuracy ?? null,
       winningSparsity: winningSparsity(rounds),

@@ -87,7 +87,7 @@ const view = (task: Task, attempt: number, condition?: { type: string; reason?: 
   const labels: Record<string, string> = { [LABELS.attempt]: String(attempt) };
   if (task.kind === 'round')
     Object.assign(labels, { [LABELS.experiment]: task.experiment.id, [LABELS.round]: String(task.round) });
-  else labels[LABELS.pretraining] = task.pretraining.id;
+  else if (task.kind === 'pretraining') labels[LABELS.pretraining] = task.pretraining.id;
   return {
     metadata: { name: `j${attempt}`, labels },
     status: { conditions: condition ? [{ ...condition, status: 'True' }] : [] },

@@ -2,7 +2,9 @@ import {
   DRIVER_EXIT,
   driverArgs,
   settingsId,
+  taskRefOf,
   taskKey,
+  type BranchRun,
   type ClusterSpec,
   type Experiment,
   type ServiceAddresses,
@@ -53,6 +55,7 @@ export const LABELS = {
   experiment: `${CAMPAIGN_GROUP}/experiment`,
   round: `${CAMPAIGN_GROUP}/round`,
   pretraining: `${CAMPAIGN_GROUP}/pretraining`,
+  branch: `${CAMPAIGN_GROUP}/branch`,
   attempt: `${CAMPAIGN_GROUP}/attempt`,
 } as const;
 
@@ -83,7 +86,7 @@ function shorten(name: string, max: number): string {
  */
 export function jobName(campaign: CampaignRef, task: Task, attempt: number): string {
   const hash = settingsId({ campaign: campaign.name, uid: campaign.uid, task: taskKey(task) }).slice(0, 10);
-  const what = task.kind === 'pretraining' ? 'pre' : `r${task.round}`;
+  const what = task.kind === 'pretraining' ? 'pre' : task.kind === 'round' ? `r${task.round}` : `b${task.run.round}`;
   return `${shorten(campaign.name, 24)}-${hash}-${what}-a${attempt}`;
 }
 
@@ -117,13 +120,14 @@ export function taskJob(input: TaskJobInput): Record<string, unknown> {
   if (task.kind === 'round') {
     labels[LABELS.experiment] = task.experiment.id;
     labels[LABELS.round] = String(task.round);
+  } else if (task.kind === 'branch') {
+    // The experiment too: a failed branch makes the controller read that experiment's rounds again.
+    labels[LABELS.branch] = task.run.id;
+    labels[LABELS.experiment] = task.run.experiment.id;
   } else {
     labels[LABELS.pretraining] = task.pretraining.id;
   }
-  const ref =
-    task.kind === 'round'
-      ? { kind: 'round' as const, experimentDigest: input.settingsDigest, round: task.round }
-      : { kind: 'pretraining' as const, pretrainingDigest: input.settingsDigest };
+  const ref = taskRefOf(task, input.settingsDigest);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -224,6 +228,8 @@ export function jobState(job: JobView): { state: JobState; message: string; perm
 }
 
 function taskKeyOfJob(labels: Record<string, string>): string | undefined {
+  const branch = labels[LABELS.branch];
+  if (branch) return `branch/${branch}`;
   const experiment = labels[LABELS.experiment];
   const round = labels[LABELS.round];
   if (experiment && round !== undefined) return `round/${experiment}/${round}`;
@@ -282,6 +288,8 @@ export function awaitingRecord(jobs: readonly JobView[], progress: StoreProgress
   return jobs.some((job) => {
     if (jobState(job).state !== 'succeeded') return false;
     const labels = job.metadata?.labels ?? {};
+    const branch = labels[LABELS.branch];
+    if (branch) return !progress.branchesDone?.has(branch);
     const experiment = labels[LABELS.experiment];
     if (experiment) return (progress.roundsDone.get(experiment) ?? 0) <= Number(labels[LABELS.round]);
     const pretraining = labels[LABELS.pretraining];
@@ -297,12 +305,14 @@ export function obsoleteJobs<J extends JobView>(
   jobs: readonly J[],
   experiments: readonly Experiment[],
   lastRound: number,
+  branchRuns: readonly BranchRun[] = [],
 ): J[] {
   const wanted = new Set<string>();
   for (const e of experiments) {
     wanted.add(taskKey({ kind: 'pretraining', pretraining: e.settings.pretraining }));
     for (let round = 0; round <= lastRound; round++) wanted.add(taskKey({ kind: 'round', experiment: e, round }));
   }
+  for (const run of branchRuns) wanted.add(taskKey({ kind: 'branch', run }));
   return jobs.filter((j) => {
     const key = taskKeyOfJob(j.metadata?.labels ?? {});
     return key !== undefined && !wanted.has(key) && jobState(j).state === 'active';

@@ -1,5 +1,5 @@
-import type { Experiment, Pretraining, Task } from '@lth/core';
-import type { DriverPhase, PretrainingRecord, RoundRecord } from '@lth/driver';
+import type { BranchRun, Experiment, Pretraining, Task } from '@lth/core';
+import type { BranchRecord, DriverPhase, PretrainingRecord, RoundRecord } from '@lth/driver';
 
 /** What a campaign running on this machine tells its watchers (the CLI's progress view, metrics). */
 export type CampaignEvent =
@@ -8,6 +8,7 @@ export type CampaignEvent =
   | { type: 'progress'; task: Task; step: number; totalSteps: number; loss: number; imagesPerSecond: number }
   | { type: 'pretraining-finished'; pretraining: Pretraining; record: PretrainingRecord; skipped: boolean }
   | { type: 'round-finished'; experiment: Experiment; record: RoundRecord; skipped: boolean }
+  | { type: 'branch-finished'; run: BranchRun; record: BranchRecord; skipped: boolean }
   /** A service answered UNAVAILABLE (restarting, shutting down); the driver calls again after delayMs. */
   | { type: 'retrying'; task: Task; service: string; attempt: number; delayMs: number; reason: string }
   | { type: 'task-failed'; task: Task; attempt: number; error: string; willRetry: boolean }

@@ -48,6 +48,7 @@ class FakeExecutor implements Executor {
         await this.store.setRef(refs.pretraining(pretraining.id), await this.store.putJson(record));
         return;
       }
+      if (task.kind === 'branch') throw new PermanentTaskError('this fake driver runs no branches');
       const experiment = await this.store.getJson<Experiment>(task.experimentDigest);
       const key = `${experiment.settings.task}/${experiment.settings.seed}/${task.round}`;
       this.runs.push(key);

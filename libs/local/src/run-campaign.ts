@@ -1,5 +1,9 @@
 import {
+  branchRunsOf,
   expandCampaign,
+  taskRefOf,
+  taskSettings,
+  taskSubject,
   lastRound,
   mayRetry,
   planTasks,
@@ -7,7 +11,6 @@ import {
   taskKey,
   type CampaignResults,
   type CampaignSpec,
-  type TaskRef,
   type Experiment,
   type ServiceAddresses,
   type Task,
@@ -20,6 +23,7 @@ import {
   StoreProgressCache,
   type DriverEvent,
   type OnCorruptRecord,
+  type BranchRecord,
   type PretrainingRecord,
 } from '@lth/driver';
 import { ArtifactCorruptError, type ArtifactStore } from '@lth/store';
@@ -58,6 +62,9 @@ function forward(task: Task, event: DriverEvent, emit: (e: CampaignEvent) => voi
     case 'pretraining-finished':
       if (task.kind === 'pretraining') emit({ ...event, pretraining: task.pretraining, skipped: false });
       return;
+    case 'branch-finished':
+      if (task.kind === 'branch') emit({ ...event, run: task.run, skipped: false });
+      return;
   }
 }
 
@@ -69,21 +76,41 @@ async function reportFinished(
   onCorrupt: OnCorruptRecord,
 ): Promise<void> {
   const experiments = expandCampaign(spec);
-  for (const pretraining of pretrainingsOf(experiments)) {
-    const digest = await store.getRef(refs.pretraining(pretraining.id));
-    if (!digest) continue;
+  const readRecord = async <T>(ref: string): Promise<T | undefined> => {
+    const digest = await store.getRef(ref);
+    if (!digest) return undefined;
     try {
-      const record = await store.getJson<PretrainingRecord>(digest);
-      emit({ type: 'pretraining-finished', pretraining, record, skipped: true });
+      return await store.getJson<T>(digest);
     } catch (e) {
       if (!(e instanceof ArtifactCorruptError)) throw e;
-      onCorrupt(refs.pretraining(pretraining.id), e);
+      onCorrupt(ref, e);
+      return undefined;
     }
+  };
+  for (const pretraining of pretrainingsOf(experiments)) {
+    const record = await readRecord<PretrainingRecord>(refs.pretraining(pretraining.id));
+    if (record) emit({ type: 'pretraining-finished', pretraining, record, skipped: true });
   }
   for (const experiment of experiments) {
     for (const record of await finishedRounds(store, experiment, lastRound(spec), onCorrupt)) {
       emit({ type: 'round-finished', experiment, record, skipped: true });
     }
+  }
+  for (const run of branchRunsOf(spec, experiments, lastRound(spec))) {
+    const record = await readRecord<BranchRecord>(refs.branch(run.id));
+    if (record) emit({ type: 'branch-finished', run, record, skipped: true });
+  }
+}
+
+/** Where the store says a task has finished. */
+function recordRef(task: Task): string {
+  switch (task.kind) {
+    case 'pretraining':
+      return refs.pretraining(task.pretraining.id);
+    case 'round':
+      return refs.round(task.experiment.id, task.round);
+    case 'branch':
+      return refs.branch(task.run.id);
   }
 }
 
@@ -98,9 +125,7 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
   const maxAttempts = options.maxAttempts ?? spec.attempts;
   const experiments = expandCampaign(spec);
   const last = lastRound(spec);
-  const settingsDigest = new Map<string, string>();
-  for (const p of pretrainingsOf(experiments)) settingsDigest.set(p.id, await store.putJson(p));
-  for (const e of experiments) settingsDigest.set(e.id, await store.putJson(e));
+  const branchRuns = branchRunsOf(spec, experiments, last);
   const reported = new Set<string>();
   const onCorrupt: OnCorruptRecord = (ref, e) => {
     // Found by the report of finished work and again by the planner's read: said once.
@@ -114,10 +139,7 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
   const attempts = new Map<string, TaskAttempts>();
   const running = new Map<string, Promise<void>>();
   const busy = replicas.map(() => 0);
-  const isDone = async (task: Task) =>
-    (await store.getRef(
-      task.kind === 'pretraining' ? refs.pretraining(task.pretraining.id) : refs.round(task.experiment.id, task.round),
-    )) !== undefined;
+  const isDone = async (task: Task) => (await store.getRef(recordRef(task))) !== undefined;
 
   const launch = (task: Task, attempt: number) => {
     const key = taskKey(task);
@@ -125,13 +147,9 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
     busy[replica]!++;
     attempts.set(key, { started: attempt, running: true });
     emit({ type: 'task-started', task, attempt });
-    const ref: TaskRef =
-      task.kind === 'pretraining'
-        ? { kind: 'pretraining', pretrainingDigest: settingsDigest.get(task.pretraining.id)! }
-        : { kind: 'round', experimentDigest: settingsDigest.get(task.experiment.id)!, round: task.round };
     const fail = (message: string, permanent: boolean) => {
       // What it read may have been withdrawn as corrupt: the store is asked again about it.
-      finished.forget(task.kind === 'round' ? task.experiment.id : task.pretraining.id);
+      finished.forget(taskSubject(task));
       const seen: TaskAttempts = { started: attempt, running: false, failure: { message, permanent } };
       attempts.set(key, seen);
       emit({
@@ -142,8 +160,11 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
         willRetry: mayRetry(seen, maxAttempts) && !signal?.aborted,
       });
     };
-    const done = executor
-      .run(ref, replicas[replica]!, (event) => forward(task, event, emit), signal)
+    const done = store
+      .putJson(taskSettings(task))
+      .then((digest) =>
+        executor.run(taskRefOf(task, digest), replicas[replica]!, (event) => forward(task, event, emit), signal),
+      )
       .then(
         async () => {
           if (await isDone(task)) attempts.set(key, { started: attempt, running: false });
@@ -163,10 +184,11 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
     // Attempts as they were before the store is read: a task that ends while it is read still
     // counts as running, so the planner never starts it again on a read that missed its record.
     const attemptsBefore = new Map(attempts);
-    const { progress } = await finished.read(store, experiments, last);
+    const { progress } = await finished.read(store, experiments, last, { branchRuns });
     const plan = planTasks({
       experiments,
       lastRound: last,
+      branchRuns,
       progress,
       attempts: attemptsBefore,
       maxAttempts,
@@ -184,7 +206,7 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
   return {
     results: await collectResults(
       store,
-      { name: spec.name, experiments, lastRound: last, matchingRule: spec.analysis.matching },
+      { name: spec.name, experiments, lastRound: last, matchingRule: spec.analysis.matching, branchRuns },
       onCorrupt,
     ),
     failed: experiments

@@ -3,6 +3,8 @@ import {
   InvalidArgumentError,
   maskStats,
   pruneByMagnitude,
+  pruneLikeMask,
+  reversedMask,
   pruningSchema,
   randomMaskLike,
   type Mask,
@@ -45,6 +47,7 @@ function statsToProto(digest: string, s: MaskStats): pruningV1.PruneResponse {
 export function pruningService(store: ArtifactStore): ServiceBinding {
   const implementation: pruningV1.PruningServiceImplementation = {
     async prune(req) {
+      if (req.likeMaskDigest) return pruneLike(req);
       const policy = policyFromProto(req.policy);
       const weights = await getWeights(store, checkDigest(req.weightsDigest, 'weights_digest'));
       let current: Mask | undefined;
@@ -57,10 +60,23 @@ export function pruningService(store: ArtifactStore): ServiceBinding {
     },
     async randomPrune(req) {
       const reference = await getMask(store, checkDigest(req.referenceMaskDigest, 'reference_mask_digest'));
-      const mask = randomMaskLike(reference, req.seed);
+      const mask = randomMaskLike(reference, req.seed, req.global ? 'global' : 'layerwise');
+      return statsToProto(await putMask(store, mask), maskStats(mask));
+    },
+    async reverseMask(req) {
+      const mask = reversedMask(await getMask(store, checkDigest(req.maskDigest, 'mask_digest')));
       return statsToProto(await putMask(store, mask), maskStats(mask));
     },
   };
+  async function pruneLike(req: pruningV1.PruneRequest): Promise<pruningV1.PruneResponse> {
+    if (req.maskDigest)
+      throw new InvalidArgumentError('one-shot pruning (like_mask_digest) starts dense: mask_digest must be empty');
+    const { strategy } = policyFromProto(req.policy);
+    const weights = await getWeights(store, checkDigest(req.weightsDigest, 'weights_digest'));
+    const reference = await getMask(store, checkDigest(req.likeMaskDigest, 'like_mask_digest'));
+    const mask = pruneLikeMask(weights, reference, strategy);
+    return statsToProto(await putMask(store, mask), maskStats(mask));
+  }
   const { PruningServiceDefinition: definition } = pruningV1;
   return { name: definition.fullName, register: (server) => server.add(definition, implementation) };
 }

@@ -55,7 +55,7 @@ export function createServiceMetrics(src: ServiceMetricSources): ServiceMetrics 
   });
   const pruning = new Histogram({
     name: 'lth_pruning_duration_seconds',
-    help: 'Time to compute a mask (Prune, RandomPrune).',
+    help: 'Time to compute a mask (Prune, RandomPrune, ReverseMask).',
     buckets: RPC_BUCKETS,
     registers: [registry],
   });
@@ -165,7 +165,7 @@ export function createServiceMetrics(src: ServiceMetricSources): ServiceMetrics 
       handled.inc({ method, code: GrpcStatus[code] ?? String(code) });
       handling.observe({ method }, seconds);
       if (code !== 0) return;
-      if (method === 'Prune' || method === 'RandomPrune') pruning.observe(seconds);
+      if (method === 'Prune' || method === 'RandomPrune' || method === 'ReverseMask') pruning.observe(seconds);
       if (method === 'Evaluate') evaluation.observe(seconds);
       if (method === 'FineTune') training.observe(seconds);
     },

@@ -50,7 +50,18 @@ function checkResults(results: CampaignResults) {
   for (const e of results.experiments) {
     assert.deepEqual(
       Object.keys(e).sort(),
-      ['denseAccuracy', 'id', 'model', 'pretraining', 'rewind', 'rounds', 'seed', 'task', 'winningSparsity'].sort(),
+      [
+        'branches',
+        'denseAccuracy',
+        'id',
+        'model',
+        'pretraining',
+        'rewind',
+        'rounds',
+        'seed',
+        'task',
+        'winningSparsity',
+      ].sort(),
     );
     assert.deepEqual(
       e.rounds.map((r) => r.round),

@@ -159,7 +159,11 @@ async function waitFor<T>(what: string, check: Check<T>, timeoutMs = 180_000): P
 
 const withoutTimes = (r: CampaignResults) => ({
   ...r,
-  experiments: r.experiments.map((e) => ({ ...e, rounds: e.rounds.map((x) => ({ ...x, trainSeconds: 0 })) })),
+  experiments: r.experiments.map((e) => ({
+    ...e,
+    rounds: e.rounds.map((x) => ({ ...x, trainSeconds: 0 })),
+    branches: e.branches.map((x) => ({ ...x, trainSeconds: 0 })),
+  })),
 });
 
 test('a Campaign custom resource runs end to end as Jobs, and its results equal lth run on the same spec', async () => {
@@ -196,6 +200,45 @@ test('a Campaign custom resource runs end to end as Jobs, and its results equal 
     const cluster = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as CampaignResults;
     const local = join(dir, 'alpha-local');
     await writeFile(`${local}.yaml`, campaignYaml('alpha', [0, 1]));
+    const run = await cli(['run', `${local}.yaml`, '--out', local, '--store', join(dir, 'local-store'), '--quiet']);
+    assert.equal(run.status, 0, run.stderr);
+    const fromRun = JSON.parse(await readFile(join(local, 'results.json'), 'utf8')) as CampaignResults;
+    assert.deepEqual(withoutTimes(cluster), withoutTimes(fromRun));
+  } finally {
+    await stopController(controller);
+  }
+});
+
+test('branches and transfers run as Jobs of their own once their round is done; results equal lth run', async () => {
+  const controller = startController('branches');
+  const extra = 'branches: [{ kind: reversed-mask, rounds: [2] }]\ntransfer: { to: [fashion-mnist], rounds: [1, 2] }';
+  try {
+    await submit('branchy', campaignYaml('branchy', [0], extra));
+    const status = await waitFor('branchy to succeed', () =>
+      statusOf('branchy')?.phase === 'Succeeded' ? statusOf('branchy') : undefined,
+    );
+    assert.deepEqual(
+      status.experiments.map((e) => [e.roundsDone, e.branchesDone, e.branches]),
+      [[3, 3, 3]],
+    );
+    const jobs = api.list('jobs', 'lth').filter((j) => j.metadata.labels?.['lth.dev/campaign'] === 'branchy');
+    const branchJobs = jobs.filter((j) => j.metadata.labels?.['lth.dev/branch']);
+    assert.equal(branchJobs.length, 3, 'one Job per branch');
+    assert.deepEqual(branchJobs.map((j) => j.metadata.name.replace(/^.*-(b\d)-a1$/, '$1')).sort(), ['b1', 'b2', 'b2']);
+    const shown = await cli(['status', 'branchy', '--namespace', 'lth']);
+    assert.match(shown.stdout, /round 3\/3, branches 3\/3/);
+
+    const out = join(dir, 'branchy-results');
+    const res = await cli(['results', 'branchy', '--namespace', 'lth', '--store', storeRoot, '--out', out]);
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /results\.csv, branches\.csv/);
+    const cluster = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as CampaignResults;
+    assert.deepEqual(
+      cluster.experiments[0]!.branches.map((b) => `${b.kind}@${b.round}:${b.task}`),
+      ['transfer@1:fashion-mnist', 'reversed-mask@2:mnist', 'transfer@2:fashion-mnist'],
+    );
+    const local = join(dir, 'branchy-local');
+    await writeFile(`${local}.yaml`, campaignYaml('branchy', [0], extra));
     const run = await cli(['run', `${local}.yaml`, '--out', local, '--store', join(dir, 'local-store'), '--quiet']);
     assert.equal(run.status, 0, run.stderr);
     const fromRun = JSON.parse(await readFile(join(local, 'results.json'), 'utf8')) as CampaignResults;

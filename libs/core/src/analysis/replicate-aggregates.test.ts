@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { aggregateReplicates } from './replicate-aggregates';
 import type { ExperimentResult, RoundResult } from './results';
+import type { BranchResult } from './branch-aggregates';
+import { aggregateTransfers } from './transfer-aggregates';
 
 const round = (r: number, testAccuracy: number): RoundResult => ({
   round: r,
@@ -15,7 +17,12 @@ const round = (r: number, testAccuracy: number): RoundResult => ({
   weightsDigest: '',
 });
 
-function experiment(seed: number, accuracies: number[], task = 'mnist'): ExperimentResult {
+function experiment(
+  seed: number,
+  accuracies: number[],
+  task = 'mnist',
+  branches: BranchResult[] = [],
+): ExperimentResult {
   return {
     id: `${task}-${seed}`,
     model: 'lenet-300-100',
@@ -26,8 +33,15 @@ function experiment(seed: number, accuracies: number[], task = 'mnist'): Experim
     denseAccuracy: accuracies[0] ?? null,
     winningSparsity: null,
     rounds: accuracies.map((a, i) => round(i, a)),
+    branches,
   };
 }
+
+const branch = (kind: BranchResult['kind'], r: number, testAccuracy: number, task = 'mnist'): BranchResult => ({
+  ...round(r, testAccuracy),
+  kind,
+  task,
+});
 
 test('replicates of a setting: mean and sample standard deviation per round, matching on the means', () => {
   const [setting] = aggregateReplicates([
@@ -81,4 +95,34 @@ test('settings are kept apart by task; a round not every replicate has finished 
   );
   assert.equal(mnist!.winningSparsity, mnist!.rounds[1]!.sparsity);
   assert.equal(fashion!.denseStdAccuracy, null, 'one replicate has no sample deviation');
+});
+
+test('branches average per kind and round; transfers form a matrix judged against the dense transfer', () => {
+  const results = [
+    experiment(0, [0.9, 0.91], 'mnist', [
+      branch('reversed-mask', 1, 0.5),
+      branch('transfer', 0, 0.8, 'fashion-mnist'),
+      branch('transfer', 1, 0.82, 'fashion-mnist'),
+    ]),
+    experiment(1, [0.92, 0.9], 'mnist', [
+      branch('reversed-mask', 1, 0.6),
+      branch('transfer', 0, 0.8, 'fashion-mnist'),
+      branch('transfer', 1, 0.77, 'fashion-mnist'),
+    ]),
+  ];
+  const [setting] = aggregateReplicates(results);
+  assert.equal(setting!.branches.length, 1, 'transfers are not baselines of the source setting');
+  const [reversed] = setting!.branches;
+  assert.equal(reversed!.kind, 'reversed-mask');
+  assert.ok(Math.abs(reversed!.meanAccuracy - 0.55) < 1e-12);
+  assert.ok(Math.abs(reversed!.stdAccuracy! - Math.SQRT1_2 * 0.1) < 1e-12);
+
+  const [transfer] = aggregateTransfers(results, 'mean');
+  assert.equal(transfer!.from, 'mnist');
+  assert.equal(transfer!.task, 'fashion-mnist');
+  assert.ok(Math.abs(transfer!.denseMeanAccuracy! - 0.8) < 1e-12);
+  // Round 1 means 0.795 < 0.8: not matching by the mean; within one std (0.035) it is.
+  assert.equal(transfer!.rounds[1]!.matching, false);
+  assert.equal(aggregateTransfers(results, 'within-one-std')[0]!.rounds[1]!.matching, true);
+  assert.equal(transfer!.winningSparsity, null);
 });

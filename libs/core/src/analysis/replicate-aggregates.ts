@@ -1,3 +1,6 @@
+import { aggregateBranches, type BranchAggregate, type BranchResult } from './branch-aggregates';
+import { meanAndStd } from './statistics';
+
 /** A finished round, as far as the science needs it. */
 export interface ScoredRound {
   round: number;
@@ -13,6 +16,8 @@ export interface ReplicateResult {
   rewind: string;
   seed: number;
   rounds: readonly ScoredRound[];
+  /** Its branches' results, averaged into the setting's `branches` (transfers aside). */
+  branches?: readonly BranchResult[];
 }
 
 /**
@@ -48,13 +53,8 @@ export interface SettingAggregate {
   /** The sparsest matching round's sparsity under the rule; null when none is. */
   winningSparsity: number | null;
   rounds: AggregateRound[];
-}
-
-function meanAndStd(values: readonly number[]): { mean: number; std: number | null } {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  if (values.length < 2) return { mean, std: null };
-  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1);
-  return { mean, std: Math.sqrt(variance) };
+  /** The baselines, per kind and round. */
+  branches: BranchAggregate[];
 }
 
 /**
@@ -111,6 +111,7 @@ export function aggregateReplicates(
       denseStdAccuracy: denseStats?.std ?? null,
       winningSparsity: matching.length > 0 ? Math.max(...matching.map((r) => r.sparsity)) : null,
       rounds,
+      branches: aggregateBranches(replicates.map((e) => ({ branches: e.branches ?? [] }))),
     };
   });
 }

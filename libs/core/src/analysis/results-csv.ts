@@ -1,13 +1,11 @@
 import type { CampaignResults } from './results';
 import { isMatching } from './tickets';
 
+/** Which experiment a row belongs to: the first columns of both files. */
+const EXPERIMENT_COLUMNS = ['experiment', 'model', 'pretraining', 'task', 'seed', 'rewind'] as const;
+
 const COLUMNS = [
-  'experiment',
-  'model',
-  'pretraining',
-  'task',
-  'seed',
-  'rewind',
+  ...EXPERIMENT_COLUMNS,
   'round',
   'sparsity',
   'density',
@@ -53,6 +51,33 @@ export function resultsToCsv(results: CampaignResults): string {
           .map(cell)
           .join(','),
       );
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+const BRANCH_COLUMNS = [
+  ...EXPERIMENT_COLUMNS,
+  'round',
+  'branch',
+  'evaluatedOn',
+  'sparsity',
+  'remainingWeights',
+  'testAccuracy',
+  'testLoss',
+  'trainSeconds',
+  'maskDigest',
+  'weightsDigest',
+] as const;
+
+/** One row per branch (baselines and transfers): `task` is the experiment's, `evaluatedOn` the branch's. */
+export function branchesToCsv(results: CampaignResults): string {
+  const lines = [BRANCH_COLUMNS.join(',')];
+  for (const e of results.experiments) {
+    for (const b of e.branches) {
+      const row = [e.id, e.model, e.pretraining, e.task, e.seed, e.rewind, b.round, b.kind, b.task, b.sparsity];
+      const scored = [b.remainingWeights, b.testAccuracy, b.testLoss, b.trainSeconds, b.maskDigest, b.weightsDigest];
+      lines.push([...row, ...scored].map(cell).join(','));
     }
   }
   return lines.join('\n') + '\n';

@@ -1,3 +1,5 @@
+import type { BranchResult } from './branch-aggregates';
+import type { TransferAggregate } from './transfer-aggregates';
 import type { MatchingRule, SettingAggregate } from './replicate-aggregates';
 
 /**
@@ -28,6 +30,8 @@ export interface ExperimentResult {
   denseAccuracy: number | null;
   winningSparsity: number | null;
   rounds: RoundResult[];
+  /** The finished branches of its rounds (baselines and transfers), by round. */
+  branches: BranchResult[];
 }
 
 export interface CampaignResults {
@@ -38,15 +42,18 @@ export interface CampaignResults {
   matchingRule: MatchingRule;
   /** The experiments grouped by setting (all but the seed), averaged over their replicates. */
   settings: SettingAggregate[];
+  /** Each setting's tickets on other tasks, averaged over replicates (the transfer matrix). */
+  transfers: TransferAggregate[];
 }
 
 /** results.json: the published field names (`baselineAccuracy` for the dense accuracy). */
 export function resultsJson(results: CampaignResults): string {
-  const experiments = results.experiments.map(({ denseAccuracy, winningSparsity, rounds, ...identity }) => ({
+  const experiments = results.experiments.map(({ denseAccuracy, winningSparsity, rounds, branches, ...identity }) => ({
     ...identity,
     rounds,
     baselineAccuracy: denseAccuracy,
     winningSparsity,
+    branches,
   }));
   return JSON.stringify({ ...results, experiments }, null, 2) + '\n';
 }

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng } from '../random';
-import { denseMask, pruneByMagnitude } from './magnitude';
-import { randomMaskLike } from './random-prune';
+import { denseMask, pruneByMagnitude, pruneLikeMask } from './magnitude';
+import { randomMaskLike, reversedMask } from './random-prune';
 import { maskStats } from './sparsity';
 import { countKept, type Mask, type WeightTensor } from './tensors';
 import type { PruningPolicy } from './policy';
@@ -112,6 +112,58 @@ test('random baseline keeps the same count per layer, at other positions, fixed 
   assert.notDeepEqual(random.get('fc1/kernel')!.keep, mask.get('fc1/kernel')!.keep);
   assert.deepEqual(randomMaskLike(mask, 7), random);
   assert.notDeepEqual(randomMaskLike(mask, 8).get('fc1/kernel')!.keep, random.get('fc1/kernel')!.keep);
+});
+
+test('global random baseline keeps the same total, spread over the layers, fixed by the seed', () => {
+  const mask = pruneByMagnitude(model(), undefined, policy({ strategy: 'layerwise', rate: 0.6 }));
+  const random = randomMaskLike(mask, 7, 'global');
+  assert.equal(maskStats(random).remaining, maskStats(mask).remaining);
+  assert.deepEqual([...random.keys()], [...mask.keys()]);
+  // fc1 holds 5000 of 7000 prunable weights: about 5000 * 0.4 survive there, not exactly the ticket's count.
+  const fc1 = countKept(random.get('fc1/kernel')!.keep);
+  assert.ok(Math.abs(fc1 - 2000) < 150, `fc1 keeps ${fc1}`);
+  assert.deepEqual(randomMaskLike(mask, 7, 'global'), random);
+  assert.notDeepEqual(randomMaskLike(mask, 8, 'global'), random);
+});
+
+test('reversed mask keeps exactly what the ticket pruned', () => {
+  const mask = pruneByMagnitude(model(), undefined, policy());
+  const reversed = reversedMask(mask);
+  for (const [name, m] of mask) {
+    const r = reversed.get(name)!.keep;
+    assert.ok(
+      m.keep.every((k, i) => k + r[i]! === 1),
+      name,
+    );
+  }
+  assert.ok(Math.abs(maskStats(reversed).sparsity - 0.8) < 1e-9);
+});
+
+test('one-shot pruning reaches the ticket sparsity in one step, by magnitude', () => {
+  const weights = model();
+  let ticket = pruneByMagnitude(weights, undefined, policy());
+  for (let i = 0; i < 3; i++)
+    ticket = pruneByMagnitude(
+      model().map((w) => ({ ...w, values: w.values.map((v) => v * (1 + i)) })),
+      ticket,
+      policy(),
+    );
+  const global = pruneLikeMask(weights, ticket, 'global');
+  assert.equal(maskStats(global).remaining, maskStats(ticket).remaining);
+  // One global threshold over the dense weights: every survivor is at least as large as every pruned one.
+  let smallestKept = Infinity;
+  let largestPruned = 0;
+  for (const w of weights) {
+    const keep = global.get(w.name)?.keep;
+    if (!keep) continue;
+    w.values.forEach((v, i) => {
+      if (keep[i]) smallestKept = Math.min(smallestKept, Math.abs(v));
+      else largestPruned = Math.max(largestPruned, Math.abs(v));
+    });
+  }
+  assert.ok(smallestKept >= largestPruned);
+  const layerwise = pruneLikeMask(weights, ticket, 'layerwise');
+  for (const [name, m] of ticket) assert.equal(countKept(layerwise.get(name)!.keep), countKept(m.keep), name);
 });
 
 test('dense mask keeps everything prunable', () => {

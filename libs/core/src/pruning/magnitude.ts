@@ -73,6 +73,36 @@ export function pruneByMagnitude(
   return mask;
 }
 
+/**
+ * One-shot magnitude pruning to a reference mask's sparsity: from the dense mask over the reference's
+ * tensors, the smallest weights go until as many remain as the reference keeps, in total (global) or
+ * in each tensor (layerwise).
+ */
+export function pruneLikeMask(
+  weights: readonly WeightTensor[],
+  reference: Mask,
+  strategy: PruningPolicy['strategy'],
+): Mask {
+  checkMaskFits(weights, reference);
+  const group: Candidate[] = weights
+    .filter((w) => reference.has(w.name))
+    .map((weight) => ({ weight, keep: new Uint8Array(weight.values.length).fill(1) }));
+  if (strategy === 'layerwise') {
+    for (const c of group) pruneSmallest([c], c.keep.length - countKept(reference.get(c.weight.name)!.keep));
+  } else {
+    let total = 0;
+    let kept = 0;
+    for (const c of group) {
+      total += c.keep.length;
+      kept += countKept(reference.get(c.weight.name)!.keep);
+    }
+    pruneSmallest(group, total - kept);
+  }
+  const mask: Mask = new Map();
+  for (const c of group) mask.set(c.weight.name, { shape: [...c.weight.shape], keep: c.keep });
+  return mask;
+}
+
 /** Checks that a mask fits the weights: every masked tensor exists with the same shape. */
 export function checkMaskFits(weights: readonly { name: string; shape: readonly number[] }[], mask: Mask): void {
   const byName = new Map(weights.map((w) => [w.name, w]));

@@ -198,6 +198,51 @@ export const impSchema = z
     });
   });
 
+/**
+ * The branches of a round (open_lth's word): baselines trained like the round's ticket but from another mask
+ * or init, each cached by its own digest. `random-pruning`: as many weights kept as the ticket, anywhere
+ * among the prunable ones; `random-pruning-layerwise`: as many in each layer; `reversed-mask`: the prunable
+ * weights the ticket pruned, and only those; `random-reinit`: the ticket's mask on a fresh random init;
+ * `oneshot-magnitude`: the dense fine-tuned weights (round 0) pruned by magnitude to the ticket's sparsity
+ * in one step.
+ */
+export const BRANCH_KINDS = [
+  'random-pruning',
+  'random-pruning-layerwise',
+  'reversed-mask',
+  'random-reinit',
+  'oneshot-magnitude',
+] as const;
+
+const roundList = z
+  .array(z.number().int().min(0).max(MAX_ROUNDS))
+  .min(1)
+  .max(MAX_ROUNDS + 1)
+  .refine((r) => new Set(r).size === r.length, { message: 'lists a round twice' });
+
+export const branchSchema = z
+  .object({
+    kind: z.enum(BRANCH_KINDS),
+    /** The pruned rounds to branch from (round 0 is dense: nothing to branch); default: every one. */
+    rounds: roundList.refine((r) => !r.includes(0), { message: 'round 0 is dense and has no branches' }).optional(),
+  })
+  .strict();
+
+/**
+ * Tickets moved to other tasks: the mask of each round of every experiment on a `from` task, on θ_p with a
+ * fresh head (and a fresh stem where the input differs), fine-tuned and evaluated on each `to` task. Round 0
+ * is the dense transfer, the line its tickets are matching against.
+ */
+export const transferSchema = z
+  .object({
+    /** Tasks of the campaign whose experiments' masks move; default: every task. */
+    from: z.array(z.string().min(1)).min(1).max(64).optional(),
+    to: z.array(z.string().min(1)).min(1).max(64),
+    /** Rounds to move; default: every round, 0 included. */
+    rounds: roundList.optional(),
+  })
+  .strict();
+
 export const evaluationSchema = z
   .object({
     split: z.enum(['validation', 'test']).default('test'),
@@ -259,6 +304,9 @@ export const campaignSchema = z
     imp: impSchema.default(() => impSchema.parse({})),
     finetune: trainingSchema.default(() => trainingSchema.parse({})),
     evaluation: evaluationSchema.default(() => evaluationSchema.parse({})),
+    /** Baselines run beside the rounds they branch from (default: none). */
+    branches: z.array(branchSchema).max(BRANCH_KINDS.length).default([]),
+    transfer: transferSchema.optional(),
     /** Experiments run at the same time; 0 means one per core (locally) or the controller's default (cluster). */
     parallelism: z.number().int().min(0).max(1024).default(0),
     /** Attempts per task (a pre-training or a round) before its experiments fail; bad input is never retried. */
@@ -291,6 +339,18 @@ export const campaignSchema = z
       }
       seen.add(p.name);
     });
+    const kinds = new Set<string>();
+    c.branches.forEach((b, i) => {
+      if (kinds.has(b.kind))
+        ctx.addIssue({ code: 'custom', path: ['branches', i, 'kind'], message: `${b.kind} is listed twice` });
+      kinds.add(b.kind);
+    });
+    c.transfer?.from?.forEach((t, i) => {
+      if (!c.tasks.includes(t)) {
+        const message = `${quote(t)} is not one of the campaign's tasks (${c.tasks.join(', ')})`;
+        ctx.addIssue({ code: 'custom', path: ['transfer', 'from', i], message });
+      }
+    });
   });
 
 export type CampaignSpec = z.infer<typeof campaignSchema>;
@@ -302,6 +362,8 @@ export type PruningSpec = z.infer<typeof pruningSchema>;
 export type ImpSpec = z.infer<typeof impSchema>;
 export type EvaluationSpec = z.infer<typeof evaluationSchema>;
 export type ClusterSpec = z.infer<typeof clusterSchema>;
+export type BranchSpec = z.infer<typeof branchSchema>;
+export type TransferSpec = z.infer<typeof transferSchema>;
 
 /** Default values, for omitting defaults from canonical settings. */
 export const TRAINING_DEFAULTS: TrainingSpec = trainingSchema.parse({});

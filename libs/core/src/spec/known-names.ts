@@ -20,6 +20,10 @@ export function checkKnownNames(spec: CampaignSpec, known: KnownNames): void {
     if (!known.datasets.includes(t))
       issues.push({ path: `tasks[${i}]`, message: unknown('dataset', t, known.datasets) });
   });
+  spec.transfer?.to.forEach((t, i) => {
+    if (!known.datasets.includes(t))
+      issues.push({ path: `transfer.to[${i}]`, message: unknown('dataset', t, known.datasets) });
+  });
   spec.pretrainings.forEach((p, i) => {
     if (p.kind === 'supervised' && !known.datasets.includes(p.dataset)) {
       issues.push({ path: `pretrainings[${i}].dataset`, message: unknown('dataset', p.dataset, known.datasets) });

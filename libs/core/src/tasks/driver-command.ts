@@ -1,3 +1,4 @@
+import type { Task } from './task';
 /**
  * The driver's command line and exit codes: the one definition that the local runner (child
  * processes), the Job manifests and the driver itself (apps/driver) share.
@@ -5,7 +6,9 @@
 
 /** A task as the driver receives it: its settings named by digest in the shared store. */
 export type TaskRef =
-  { kind: 'pretraining'; pretrainingDigest: string } | { kind: 'round'; experimentDigest: string; round: number };
+  | { kind: 'pretraining'; pretrainingDigest: string }
+  | { kind: 'round'; experimentDigest: string; round: number }
+  | { kind: 'branch'; branchDigest: string };
 
 export interface ServiceAddresses {
   data: string;
@@ -27,7 +30,9 @@ export function driverArgs(task: TaskRef, services: ServiceAddresses, storeRoot:
   const taskArgs =
     task.kind === 'pretraining'
       ? ['--pretraining', task.pretrainingDigest]
-      : ['--experiment', task.experimentDigest, '--round', String(task.round)];
+      : task.kind === 'branch'
+        ? ['--branch', task.branchDigest]
+        : ['--experiment', task.experimentDigest, '--round', String(task.round)];
   return [
     ...taskArgs,
     '--store',
@@ -41,4 +46,16 @@ export function driverArgs(task: TaskRef, services: ServiceAddresses, storeRoot:
     '--evaluation',
     services.evaluation,
   ];
+}
+
+/** How the driver is told of a task whose settings (`taskSettings(task)`) the store holds under `digest`. */
+export function taskRefOf(task: Task, digest: string): TaskRef {
+  switch (task.kind) {
+    case 'pretraining':
+      return { kind: 'pretraining', pretrainingDigest: digest };
+    case 'round':
+      return { kind: 'round', experimentDigest: digest, round: task.round };
+    case 'branch':
+      return { kind: 'branch', branchDigest: digest };
+  }
 }

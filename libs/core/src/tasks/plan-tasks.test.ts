@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCampaign } from '../spec/parse-campaign';
 import { expandCampaign, lastRound, pretrainingsOf } from '../spec/expand-campaign';
+import { branchRunsOf } from '../spec/branch-runs';
 import { planTasks, type PlanInput, type TaskAttempts } from './plan-tasks';
 import { taskKey, type Task } from './task';
 
@@ -111,4 +112,86 @@ test('a failed pre-training fails every experiment that needs it', () => {
   assert.deepEqual(started(p), []);
   assert.equal(p.failedPretrainings.length, 1);
   assert.ok(p.experiments.every((e) => e.state === 'Failed' && /pre-training sup failed: exit code 2/.test(e.message)));
+});
+
+test('branches run once their round has finished, beside later rounds; the experiment ends with them', () => {
+  const withBranches = parseCampaign(`
+name: planner
+models: [lenet-300-100]
+pretrainings: [{ name: sup, kind: supervised, dataset: fashion-mnist }]
+tasks: [mnist, fashion-mnist]
+imp: { rounds: 2 }
+branches: [{ kind: reversed-mask }, { kind: random-pruning, rounds: [2] }]
+transfer: { from: [mnist], to: [fashion-mnist], rounds: [0, 2] }
+`);
+  const grid = expandCampaign(withBranches);
+  const runs = branchRunsOf(withBranches, grid, lastRound(withBranches));
+  const described = (id: string) => runs.filter((r) => r.experiment.id === id).map((r) => `${r.kind}@${r.round}`);
+  assert.deepEqual(described(grid[0]!.id), [
+    'transfer@0',
+    'reversed-mask@1',
+    'reversed-mask@2',
+    'random-pruning@2',
+    'transfer@2',
+  ]);
+  // fashion-mnist is not a transfer source here, and never transfers to itself.
+  assert.deepEqual(described(grid[1]!.id), ['reversed-mask@1', 'reversed-mask@2', 'random-pruning@2']);
+  assert.equal(new Set(runs.map((r) => r.id)).size, runs.length);
+
+  const progress = (rounds: number[], branchesDone: string[] = []) => ({
+    pretrainingsDone: new Set([grid[0]!.settings.pretraining.id]),
+    roundsDone: new Map(grid.map((e, i) => [e.id, rounds[i]!])),
+    branchesDone: new Set(branchesDone),
+  });
+  const input = {
+    experiments: grid,
+    lastRound: 2,
+    branchRuns: runs,
+    attempts: new Map(),
+    maxAttempts: 2,
+    parallelism: 8,
+  };
+  const keys = (p: ReturnType<typeof planTasks>) => p.start.map(({ task }) => taskKey(task));
+  const afterRound1 = planTasks({ ...input, progress: progress([2, 3]) });
+  const first = runs.filter((r) => r.experiment.id === grid[0]!.id);
+  assert.deepEqual(keys(afterRound1).slice(0, 3), [
+    `round/${grid[0]!.id}/2`,
+    `branch/${first[0]!.id}`,
+    `branch/${first[1]!.id}`,
+  ]);
+  const allRounds = planTasks({ ...input, progress: progress([3, 3]) });
+  assert.ok(allRounds.experiments.every((e) => e.state === 'Pending' && e.branchesDone === 0));
+  const done = planTasks({
+    ...input,
+    progress: progress(
+      [3, 3],
+      runs.map((r) => r.id),
+    ),
+  });
+  assert.ok(done.experiments.every((e) => e.state === 'Succeeded' && e.branchesDone === e.branches));
+  assert.deepEqual(done.start, []);
+
+  const failedBranch = planTasks({
+    ...input,
+    progress: progress([3, 3]),
+    attempts: new Map([
+      [`branch/${first[0]!.id}`, { started: 2, running: false, failure: { message: 'oom', permanent: false } }],
+    ]),
+  });
+  assert.equal(failedBranch.experiments[0]!.state, 'Failed');
+  assert.match(failedBranch.experiments[0]!.message, /transfer of round 0 to fashion-mnist failed: oom/);
+});
+
+test('branches and transfers are checked: known kinds once each, pruned rounds, tasks of the campaign', () => {
+  const base = 'name: c\nmodels: [lenet-300-100]\npretrainings: [{ name: n, kind: none }]\ntasks: [mnist]\n';
+  assert.throws(() => parseCampaign(base + 'branches: [{ kind: magic }]'), /branches\[0\]\.kind/);
+  assert.throws(
+    () => parseCampaign(base + 'branches: [{ kind: reversed-mask }, { kind: reversed-mask }]'),
+    /listed twice/,
+  );
+  assert.throws(() => parseCampaign(base + 'branches: [{ kind: reversed-mask, rounds: [0] }]'), /round 0 is dense/);
+  assert.throws(
+    () => parseCampaign(base + 'transfer: { from: [svhn], to: [mnist] }'),
+    /transfer\.from\[0\].*not one of the campaign's tasks/,
+  );
 });

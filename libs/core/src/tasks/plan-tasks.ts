@@ -1,3 +1,4 @@
+import { describeBranch, type BranchRun } from '../spec/branch-runs';
 import type { Experiment, Pretraining } from '../spec/expand-campaign';
 import { describeTask, taskKey, type Task } from './task';
 
@@ -16,12 +17,16 @@ export interface StoreProgress {
   pretrainingsDone: ReadonlySet<string>;
   /** experiment id -> finished rounds (rounds 0..n-1 done means n). */
   roundsDone: ReadonlyMap<string, number>;
+  /** Branch run ids whose record is in the store. */
+  branchesDone?: ReadonlySet<string>;
 }
 
 export interface PlanInput {
   experiments: readonly Experiment[];
   /** The last round the campaign asks for. */
   lastRound: number;
+  /** The branches the campaign asks for (`branchRunsOf`); each starts once its round has finished. */
+  branchRuns?: readonly BranchRun[];
   progress: StoreProgress;
   /** By task key. */
   attempts: ReadonlyMap<string, TaskAttempts>;
@@ -38,6 +43,9 @@ export interface ExperimentProgress {
   experiment: Experiment;
   state: ExperimentState;
   roundsDone: number;
+  /** Of the branches the campaign asks for of this experiment. */
+  branchesDone: number;
+  branches: number;
   message: string;
 }
 
@@ -100,29 +108,50 @@ export function planTasks(input: PlanInput): TaskPlan {
   }
 
   const total = input.lastRound + 1;
+  const branchesDone = progress.branchesDone ?? new Set<string>();
+  const branchesOf = new Map<string, BranchRun[]>();
+  for (const run of input.branchRuns ?? []) {
+    const list = branchesOf.get(run.experiment.id) ?? [];
+    list.push(run);
+    branchesOf.set(run.experiment.id, list);
+  }
   const experiments = input.experiments.map((experiment): ExperimentProgress => {
     const done = Math.min(progress.roundsDone.get(experiment.id) ?? 0, total);
-    const pretraining = experiment.settings.pretraining;
-    if (done >= total) return { experiment, state: 'Succeeded', roundsDone: done, message: '' };
-    const failure = failedPretrainings.get(pretraining.id);
-    if (failure) return { experiment, state: 'Failed', roundsDone: done, message: failure.message };
-    if (!progress.pretrainingsDone.has(pretraining.id)) {
-      return {
-        experiment,
-        state: 'Pending',
-        roundsDone: done,
-        message: `waiting for pre-training ${pretraining.name}`,
-      };
-    }
-    const seen = consider({ kind: 'round', experiment, round: done });
-    if (seen.state === 'failed')
-      return { experiment, state: 'Failed', roundsDone: done, message: `round ${done} failed: ${seen.message}` };
-    return {
-      experiment,
-      state: seen.state === 'running' ? 'Running' : 'Pending',
-      roundsDone: done,
-      message: seen.message,
+    const branches = branchesOf.get(experiment.id) ?? [];
+    const branchCount = {
+      branchesDone: branches.filter((b) => branchesDone.has(b.id)).length,
+      branches: branches.length,
     };
+    const pretraining = experiment.settings.pretraining;
+    const failure = failedPretrainings.get(pretraining.id);
+    if (done < total && failure)
+      return { experiment, state: 'Failed', roundsDone: done, ...branchCount, message: failure.message };
+    if (done < total && !progress.pretrainingsDone.has(pretraining.id)) {
+      const message = `waiting for pre-training ${pretraining.name}`;
+      return { experiment, state: 'Pending', roundsDone: done, ...branchCount, message };
+    }
+    const states: { state: 'running' | 'failed' | 'waiting'; message: string }[] = [];
+    if (done < total) {
+      const seen = consider({ kind: 'round', experiment, round: done });
+      states.push({
+        ...seen,
+        message: seen.state === 'failed' ? `round ${done} failed: ${seen.message}` : seen.message,
+      });
+    }
+    // A branch needs only its round: it runs beside the rounds after it.
+    for (const run of branches) {
+      if (run.round >= done || branchesDone.has(run.id)) continue;
+      const seen = consider({ kind: 'branch', run });
+      const what = describeBranch(run);
+      states.push({ ...seen, message: seen.state === 'failed' ? `${what} failed: ${seen.message}` : seen.message });
+    }
+    const failed = states.find((t) => t.state === 'failed');
+    if (failed) return { experiment, state: 'Failed', roundsDone: done, ...branchCount, message: failed.message };
+    if (done >= total && branchCount.branchesDone === branchCount.branches)
+      return { experiment, state: 'Succeeded', roundsDone: done, ...branchCount, message: '' };
+    const state = states.some((t) => t.state === 'running') ? 'Running' : 'Pending';
+    const message = states.find((t) => t.message)?.message ?? '';
+    return { experiment, state, roundsDone: done, ...branchCount, message };
   });
 
   const own = input.parallelism - running;
