@@ -61,3 +61,4 @@ export {
 } from './analysis/replicate-aggregates';
 export { quote, QUOTE_MAX } from './quote';
 export { learningRateAt, type TrainingPosition } from './training/learning-rate';
+export { drawViews, type ViewRecipe, type ViewDraws } from './training/contrastive-views';

@@ -11,7 +11,9 @@ async function produce(pretraining: Pretraining, deps: DriverDeps): Promise<Pret
   const { source } = pretraining;
   const none = { pretrainingId: pretraining.id, trainSeconds: 0, testAccuracy: null, backend: 'none' };
   switch (source.kind) {
-    case 'supervised': {
+    case 'supervised':
+    case 'simclr':
+    case 'moco': {
       const trained = await fineTune(deps, {
         model: pretraining.model,
         dataset: source.dataset,
@@ -21,7 +23,11 @@ async function produce(pretraining: Pretraining, deps: DriverDeps): Promise<Pret
         freshHead: false,
         training: source.training,
         normalization: source.normalization,
+        contrastive: source.kind === 'supervised' ? undefined : source,
       });
+      // A contrastive pre-training used no labels, so there is no accuracy to report: θ_p is judged by
+      // the tickets it gives.
+      if (source.kind !== 'supervised') return { ...none, ...trained };
       const scored = await evaluate(deps, {
         model: pretraining.model,
         dataset: source.dataset,
@@ -54,8 +60,8 @@ async function produce(pretraining: Pretraining, deps: DriverDeps): Promise<Pret
 /**
  * Produces θ_p (idempotent: a pre-training already in the store is returned as it is; a corrupt record
  * is computed again).
- * Supervised pre-trainings train on their dataset from the seed; file ones import a TF.js model,
- * pytorch ones a torchvision ResNet checkpoint.
+ * Supervised pre-trainings train on their dataset's labels from the seed, SimCLR and MoCo ones on its
+ * images alone; file ones import a TF.js model, pytorch ones a torchvision ResNet checkpoint.
  */
 export async function runPretraining(pretraining: Pretraining, deps: DriverDeps): Promise<PretrainingRecord> {
   const { store } = deps;

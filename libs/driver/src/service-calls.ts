@@ -1,5 +1,12 @@
-import type { Experiment, NormalizationSpec, PretrainingSpec, PruningSpec, TrainingSpec } from '@lth/core';
-import { pruningV1, splitEnum, type dataV1 } from '@lth/grpc-kit';
+import type {
+  ContrastivePretrainingSpec,
+  Experiment,
+  NormalizationSpec,
+  PretrainingSpec,
+  PruningSpec,
+  TrainingSpec,
+} from '@lth/core';
+import { pruningV1, splitEnum, type dataV1, type finetuneV1 } from '@lth/grpc-kit';
 import type { DriverDeps } from './driver-deps';
 import { retryUnavailable } from './unavailable-retry';
 
@@ -21,6 +28,21 @@ export interface FineTuneInput {
   training: TrainingSpec;
   /** The pre-training's input normalisation; unset: pixel / 255. */
   normalization?: NormalizationSpec | undefined;
+  /** A self-supervised objective instead of the labels' cross-entropy. */
+  contrastive?: ContrastivePretrainingSpec | undefined;
+}
+
+function contrastiveToProto(p: ContrastivePretrainingSpec): finetuneV1.ContrastiveObjective {
+  const moco =
+    p.kind === 'moco' ? { keyMomentum: p.keyMomentum, queueSize: p.queueSize } : { keyMomentum: 0, queueSize: 0 };
+  return {
+    method: p.kind,
+    temperature: p.temperature,
+    projectionHidden: p.projection.hidden,
+    projectionDim: p.projection.dim,
+    ...moco,
+    views: p.views,
+  };
 }
 
 /** The pre-training's input normalisation, if it has one: every experiment from it trains and evaluates so. */
@@ -46,9 +68,15 @@ export function fineTune(deps: DriverDeps, input: FineTuneInput): Promise<Traine
 
 async function fineTuneOnce(deps: DriverDeps, input: FineTuneInput): Promise<Trained> {
   const { clients, emit, signal } = deps;
-  const { training, ...request } = input;
+  const { training, contrastive, ...request } = input;
   const { optimizer, augmentation, ...schedule } = training;
-  const call = { ...request, ...schedule, optimizer, augmentation: augmentationToProto(augmentation) };
+  const call = {
+    ...request,
+    ...schedule,
+    optimizer,
+    augmentation: contrastive ? undefined : augmentationToProto(augmentation),
+    contrastive: contrastive ? contrastiveToProto(contrastive) : undefined,
+  };
   for await (const { event } of clients.finetune.fineTune(call, { signal })) {
     if (event?.$case === 'progress') emit({ type: 'progress', ...event.value });
     if (event?.$case === 'result') {

@@ -8,7 +8,16 @@ import {
   type OptimizerSpec,
 } from '@lth/core';
 import { putWeights, type ArtifactStore } from '@lth/store';
-import { activeBackend, backendUsable, batchTensors, checkBatchFits, MaskedTrainer, tf } from '@lth/tensor';
+import {
+  activeBackend,
+  backendUsable,
+  checkBatchFits,
+  ContrastiveObjective,
+  MaskedTrainer,
+  SupervisedObjective,
+  type ContrastiveSettings,
+  type TrainingObjective,
+} from '@lth/tensor';
 import { finetuneV1, type CallContext, type ServiceBinding } from '@lth/grpc-kit';
 import { DataFeed, splitSize } from './data-feed';
 import { inputNormalization } from './input-normalization';
@@ -49,6 +58,39 @@ function optimizerFromProto(o: finetuneV1.OptimizerSettings | undefined): Optimi
   return parsed.data;
 }
 
+/** The request's contrastive objective, checked; undefined for supervised training. */
+function contrastiveFromProto(
+  c: finetuneV1.ContrastiveObjective | undefined,
+  batchSize: number,
+): ContrastiveSettings | undefined {
+  if (!c) return undefined;
+  if (c.method !== 'simclr' && c.method !== 'moco')
+    throw new InvalidArgumentError(`contrastive.method must be simclr or moco, not ${quote(c.method)}`);
+  if (!(c.temperature > 0)) throw new InvalidArgumentError('contrastive.temperature must be positive');
+  if (c.projectionHidden < 1 || c.projectionDim < 1)
+    throw new InvalidArgumentError('contrastive.projection_hidden and projection_dim must be at least 1');
+  if (c.method === 'simclr' && batchSize < 2)
+    throw new InvalidArgumentError("SimCLR needs batch_size of at least 2 (each image is the others' negative)");
+  if (c.method === 'moco' && (c.queueSize < 1 || !(c.keyMomentum >= 0 && c.keyMomentum < 1)))
+    throw new InvalidArgumentError('MoCo needs contrastive.queue_size >= 1 and key_momentum in [0, 1)');
+  const v = c.views;
+  if (!v) throw new InvalidArgumentError('contrastive.views is required');
+  if (!(v.minCropScale > 0 && v.minCropScale <= 1))
+    throw new InvalidArgumentError('contrastive.views.min_crop_scale must be in (0, 1]');
+  for (const field of ['brightness', 'contrast', 'saturation', 'noiseStd'] as const) {
+    if (!(v[field] >= 0 && v[field] <= 1))
+      throw new InvalidArgumentError(`contrastive.views.${field} must be in [0, 1]`);
+  }
+  return {
+    method: c.method,
+    temperature: c.temperature,
+    projection: { hidden: c.projectionHidden, dim: c.projectionDim },
+    keyMomentum: c.keyMomentum,
+    queueSize: c.queueSize,
+    views: v,
+  };
+}
+
 /**
  * Trains a masked model on a dataset pulled from the data service, streams progress, and
  * ends with the digest of the trained weights. Pruned weights stay exactly zero.
@@ -74,23 +116,28 @@ export function fineTuneService(
       if (req.epochs === 0 && req.maxSteps === 0) throw new InvalidArgumentError('epochs or max_steps must be set');
       if (req.batchSize === 0) throw new InvalidArgumentError('batch_size must be at least 1');
       const optimizer = optimizerFromProto(req.optimizer);
+      const contrastive = contrastiveFromProto(req.contrastive, req.batchSize);
       const info = await feed.describe(req.dataset);
       const normalization = inputNormalization(req.normalization, info.channels);
       const release = await slots.acquire(ctx.signal);
       let network: ReturnType<typeof networkFor> | undefined;
       let trainer: MaskedTrainer | undefined;
+      let objective: TrainingObjective | undefined;
       try {
         network = networkFor(req.model, info);
-        checkBatchFits(network, req.batchSize, 'training');
+        const input = { height: info.height, width: info.width, channels: info.channels };
+        const layout = { input, numClasses: info.numClasses, normalization };
         const init = { digest: req.initWeightsDigest, seed: req.seed, freshHead: req.freshHead };
         await loadInitialWeights(store, network, init);
         const mask = await loadMaskFor(store, network, req.maskDigest);
-        trainer = new MaskedTrainer(network, mask, optimizer);
+        objective = contrastive
+          ? new ContrastiveObjective(network, contrastive, { seed: req.seed, normalization })
+          : new SupervisedObjective(layout);
+        checkBatchFits(network, req.batchSize * objective.imagesPerExample, 'training');
+        trainer = new MaskedTrainer(network, mask, optimizer, objective.extraVariables);
         const stepsPerEpoch = Math.ceil(splitSize(info, 'train', req.maxExamples) / req.batchSize);
         const epochs = req.epochs || Math.ceil(req.maxSteps / stepsPerEpoch);
         const totalSteps = req.maxSteps > 0 ? Math.min(req.maxSteps, epochs * stepsPerEpoch) : epochs * stepsPerEpoch;
-        const input = { height: info.height, width: info.width, channels: info.channels };
-        const layout = { input, numClasses: info.numClasses, normalization };
         const started = performance.now();
         let step = 0;
         let lastLoss = NaN;
@@ -105,7 +152,8 @@ export function fineTuneService(
               batchSize: req.batchSize,
               shuffle: true,
               maxExamples: req.maxExamples,
-              augmentation: req.augmentation,
+              // The contrastive views are made on the device from the plain images.
+              augmentation: contrastive ? undefined : req.augmentation,
             },
             ctx.signal,
           );
@@ -114,9 +162,10 @@ export function fineTuneService(
             if (step >= totalSteps) break;
             const stepStart = performance.now();
             stats.dataWaitSeconds += (stepStart - askedAt) / 1000;
-            const { x, y } = batchTensors(batch.pixels, batch.labels, layout);
-            trainer.step(x, y, learningRateAt(optimizer, { step, epoch, totalSteps }));
-            tf.dispose([x, y]);
+            objective.step(trainer, batch, {
+              learningRate: learningRateAt(optimizer, { step, epoch, totalSteps }),
+              step,
+            });
             step++;
             windowImages += batch.count;
             stats.steps++;
@@ -166,6 +215,7 @@ export function fineTuneService(
         // The slot is released whatever disposing does: a throw here must not wedge the service.
         cleanUp(
           () => trainer?.dispose(),
+          () => objective?.dispose(),
           () => network?.dispose(),
           release,
         );

@@ -4,7 +4,8 @@ import type { Network } from './network';
 
 /**
  * SGD with momentum and weight decay (PyTorch semantics: decay added to the gradient) over a
- * masked network. Pruned weights are zeroed once, and their gradients masked at every step, so
+ * masked network, plus any `extra` variables an objective trains beside it (a projection head), which
+ * are never masked. Pruned weights are zeroed once, and their gradients masked at every step, so
  * their momentum and updates are zero: a pruned weight stays exactly zero throughout training.
  * Owns its momentum buffers and mask tensors: call dispose().
  */
@@ -20,12 +21,13 @@ export class MaskedTrainer {
     private readonly network: Network,
     mask: Mask | undefined,
     private readonly optimizer: OptimizerSpec,
+    extra: readonly tf.Variable[] = [],
   ) {
     this.names = network.trainableNames();
-    this.params = this.names.map((n) => network.variable(n));
+    this.params = [...this.names.map((n) => network.variable(n)), ...extra];
     this.momenta = tf.tidy(() => this.params.map((p) => tf.variable(tf.zerosLike(p), false)));
-    this.masks = this.names.map((n) => {
-      const m = mask?.get(n);
+    this.masks = this.params.map((_, i) => {
+      const m = i < this.names.length ? mask?.get(this.names[i]!) : undefined;
       return m ? tf.tensor(Float32Array.from(m.keep), m.shape) : undefined;
     });
     this.lossSum = tf.scalar(0);
@@ -42,16 +44,23 @@ export class MaskedTrainer {
     });
   }
 
-  /** One step on a batch; queues work on the device and never waits for it. */
+  /** One supervised step on a batch (softmax cross-entropy); queues work on the device and never waits. */
   step(x: tf.Tensor, y: tf.Tensor, learningRate: number): void {
+    this.stepOn(() => {
+      const logits = this.network.model.apply(x, { training: true }) as tf.Tensor;
+      return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+    }, learningRate);
+  }
+
+  /** One step on any loss of the trained variables (a contrastive objective's). */
+  stepOn(loss: () => tf.Scalar, learningRate: number): void {
     const { momentum, weightDecay } = this.optimizer;
     const lossValue = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = this.network.model.apply(x, { training: true }) as tf.Tensor;
-        return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-      }, this.params);
+      const { value, grads } = tf.variableGrads(loss, this.params);
       const lr = tf.scalar(learningRate);
       this.params.forEach((p, i) => {
+        // A weight the loss does not reach (the classifier under a contrastive objective) is left alone.
+        if (!grads[p.name]) return;
         let g: tf.Tensor = grads[p.name]!;
         if (weightDecay > 0) g = tf.add(g, tf.mul(p, weightDecay));
         const m = this.masks[i];

@@ -14,6 +14,21 @@ export interface BatchLayout {
   normalization?: InputNormalization;
 }
 
+/** A batch's bytes as floats in [0, 1] on the device, NHWC. The caller owns the result. */
+export function scaledPixels(pixels: Uint8Array, count: number, input: InputShape): tf.Tensor4D {
+  return tf.tidy(() => {
+    const raw = tf.tensor4d(pixels, [count, input.height, input.width, input.channels], 'int32');
+    return tf.div(tf.cast(raw, 'float32'), 255) as tf.Tensor4D;
+  });
+}
+
+/** (x - mean) / std per channel, or x itself when there is no normalisation (then not a copy). */
+export function normalized(x: tf.Tensor4D, normalization: InputNormalization | undefined): tf.Tensor4D {
+  if (!normalization || normalization.mean.length === 0) return x;
+  const { mean, std } = normalization;
+  return tf.tidy(() => tf.div(tf.sub(x, tf.tensor1d([...mean])), tf.tensor1d([...std])) as tf.Tensor4D);
+}
+
 /**
  * A batch as tensors: pixels arrive as bytes and are scaled (and normalised) on the device. The
  * caller owns the result (dispose both).
@@ -26,12 +41,7 @@ export function batchTensors(
   const { input, numClasses, normalization } = layout;
   const n = labels.length;
   return tf.tidy(() => {
-    const raw = tf.tensor4d(pixels, [n, input.height, input.width, input.channels], 'int32');
-    let x = tf.div(tf.cast(raw, 'float32'), 255) as tf.Tensor4D;
-    if (normalization && normalization.mean.length > 0) {
-      const { mean, std } = normalization;
-      x = tf.div(tf.sub(x, tf.tensor1d([...mean])), tf.tensor1d([...std])) as tf.Tensor4D;
-    }
+    const x = normalized(scaledPixels(pixels, n, input), normalization);
     const y = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat() as tf.Tensor2D;
     return { x, y };
   });

@@ -171,6 +171,40 @@ test('bad input gets the right status and a clear message, and writes nothing', 
     drain(clients.finetune.fineTune({ ...good, optimizer: { ...OPTIMIZER, schedule: 'linear' } })),
     expectStatus(GrpcStatus.INVALID_ARGUMENT, /optimizer\.schedule/),
   );
+  const views = {
+    minCropScale: 0.2,
+    horizontalFlip: false,
+    brightness: 0.4,
+    contrast: 0.4,
+    saturation: 0,
+    noiseStd: 0,
+  };
+  const contrastive = {
+    method: 'simclr',
+    temperature: 0.5,
+    projectionHidden: 16,
+    projectionDim: 8,
+    keyMomentum: 0,
+    queueSize: 0,
+    views,
+  };
+  for (const [wrong, pattern] of [
+    [{ method: 'byol' }, /contrastive\.method must be simclr or moco, not "byol"/],
+    [{ temperature: 0 }, /contrastive\.temperature/],
+    [{ method: 'moco' }, /MoCo needs contrastive\.queue_size/],
+    [{ views: undefined }, /contrastive\.views is required/],
+    [{ views: { ...views, minCropScale: 0 } }, /contrastive\.views\.min_crop_scale/],
+    [{ views: { ...views, noiseStd: 2 } }, /contrastive\.views\.noiseStd/],
+  ] as const) {
+    await assert.rejects(
+      drain(clients.finetune.fineTune({ ...good, contrastive: { ...contrastive, ...wrong } })),
+      expectStatus(GrpcStatus.INVALID_ARGUMENT, pattern),
+    );
+  }
+  await assert.rejects(
+    drain(clients.finetune.fineTune({ ...good, batchSize: 1, contrastive })),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /SimCLR needs batch_size of at least 2/),
+  );
   const weights = 'sha256:' + '1'.repeat(64);
   const prune = (policy: Parameters<typeof clients.pruning.prune>[0]['policy']) =>
     clients.pruning.prune({ weightsDigest: weights, maskDigest: '', policy });

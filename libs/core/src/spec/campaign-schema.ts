@@ -85,22 +85,88 @@ export const trainingSchema = z
   })
   .strict();
 
+/** What supervised and self-supervised pre-trainings on a dataset share. */
+const trainedPretrainingFields = {
+  name,
+  dataset: z.string().min(1),
+  seed: seed.default(0),
+  /**
+   * Each replicate pre-trains with its own seed (as the paper does); `seed` is then unused. Default: one
+   * pre-training from `seed`, shared by every replicate (as one public checkpoint is).
+   */
+  perSeed: z.boolean().default(false),
+  training: trainingSchema.default(() => trainingSchema.parse({})),
+  /** Input normalisation while pre-training and for every experiment that starts from it; unset: pixel / 255. */
+  normalization: normalizationSchema.optional(),
+};
+
 const supervisedPretraining = z
   .object({
-    name,
+    ...trainedPretrainingFields,
     kind: z.literal('supervised'),
-    dataset: z.string().min(1),
-    seed: seed.default(0),
-    /**
-     * Each replicate pre-trains with its own seed (as the paper does); `seed` is then unused. Default: one
-     * pre-training from `seed`, shared by every replicate (as one public checkpoint is).
-     */
-    perSeed: z.boolean().default(false),
-    training: trainingSchema.default(() => trainingSchema.parse({})),
-    /** Input normalisation while pre-training and for every experiment that starts from it; unset: pixel / 255. */
-    normalization: normalizationSchema.optional(),
   })
   .strict();
+
+/**
+ * How each view of an image is drawn for contrastive pre-training (SimCLR's recipe; noise stands in for
+ * blur on small images). Turn `horizontalFlip` off for digits.
+ */
+export const viewRecipeSchema = z
+  .object({
+    minCropScale: z.number().gt(0).max(1).default(0.2),
+    horizontalFlip: z.boolean().default(true),
+    brightness: z.number().min(0).max(1).default(0.4),
+    contrast: z.number().min(0).max(1).default(0.4),
+    saturation: z.number().min(0).max(1).default(0.4),
+    noiseStd: z.number().min(0).max(1).default(0.05),
+  })
+  .strict();
+
+const projectionSchema = z
+  .object({
+    hidden: z.number().int().positive().max(65_536).default(512),
+    dim: z.number().int().positive().max(65_536).default(128),
+  })
+  .strict();
+
+type TrainingInput = z.infer<typeof trainingSchema>;
+
+/** The two views replace `training.augmentation`: a contrastive pre-training leaves it unset. */
+const noSupervisedAugmentation = (p: { training: TrainingInput }) => p.training.augmentation.recipe === 'dataset';
+const augmentationIssue = {
+  message: 'a contrastive pre-training augments by `views`; leave training.augmentation unset',
+  path: ['training', 'augmentation'],
+};
+
+const simclrPretraining = z
+  .object({
+    ...trainedPretrainingFields,
+    kind: z.literal('simclr'),
+    temperature: z.number().positive().max(100).default(0.5),
+    projection: projectionSchema.default(() => projectionSchema.parse({})),
+    views: viewRecipeSchema.default(() => viewRecipeSchema.parse({})),
+  })
+  .strict()
+  .refine(noSupervisedAugmentation, augmentationIssue)
+  .refine((p) => p.training.batchSize >= 2, {
+    message: "SimCLR needs at least 2 images a batch (each is the others' negative)",
+    path: ['training', 'batchSize'],
+  });
+
+const mocoPretraining = z
+  .object({
+    ...trainedPretrainingFields,
+    kind: z.literal('moco'),
+    temperature: z.number().positive().max(100).default(0.2),
+    /** The key encoder follows the query encoder as k <- m k + (1 - m) q. */
+    keyMomentum: z.number().min(0).lt(1).default(0.999),
+    /** Earlier keys kept as negatives. */
+    queueSize: z.number().int().positive().max(1_048_576).default(4096),
+    projection: projectionSchema.default(() => projectionSchema.parse({})),
+    views: viewRecipeSchema.default(() => viewRecipeSchema.parse({})),
+  })
+  .strict()
+  .refine(noSupervisedAugmentation, augmentationIssue);
 
 const filePretraining = z
   .object({
@@ -141,6 +207,8 @@ const randomInitPretraining = z
 
 export const pretrainingSchema = z.discriminatedUnion('kind', [
   supervisedPretraining,
+  simclrPretraining,
+  mocoPretraining,
   filePretraining,
   pytorchPretraining,
   randomInitPretraining,
@@ -355,6 +423,10 @@ export const campaignSchema = z
 
 export type CampaignSpec = z.infer<typeof campaignSchema>;
 export type PretrainingSpec = z.infer<typeof pretrainingSchema>;
+/** The pre-trainings that train on a dataset (supervised or self-supervised). */
+export type TrainedPretrainingSpec = Extract<PretrainingSpec, { kind: 'supervised' | 'simclr' | 'moco' }>;
+export type ContrastivePretrainingSpec = Extract<PretrainingSpec, { kind: 'simclr' | 'moco' }>;
+export type ViewRecipeSpec = z.infer<typeof viewRecipeSchema>;
 export type TrainingSpec = z.infer<typeof trainingSchema>;
 export type OptimizerSpec = z.infer<typeof optimizerSchema>;
 export type NormalizationSpec = z.infer<typeof normalizationSchema>;

@@ -50,15 +50,20 @@ export interface Experiment {
 function pretrainingIdentity(model: string, source: PretrainingSpec, datasets: readonly DatasetSource[]): unknown {
   switch (source.kind) {
     case 'supervised':
+    case 'simclr':
+    case 'moco': {
+      // The label and whether replicates share it are not what it is; the seed it ran with is.
+      const { dataset, training, ...objective } = source;
       return {
-        kind: source.kind,
+        ...objective,
+        name: undefined,
+        perSeed: undefined,
         model,
-        dataset: source.dataset,
-        datasetSource: datasets.find((d) => d.name === source.dataset),
-        normalization: source.normalization,
-        seed: source.seed,
-        training: withoutDefaults(source.training, TRAINING_DEFAULTS),
+        dataset,
+        datasetSource: datasets.find((d) => d.name === dataset),
+        training: withoutDefaults(training, TRAINING_DEFAULTS),
       };
+    }
     case 'file':
       return { kind: source.kind, model, path: source.path, normalization: source.normalization };
     case 'pytorch':
@@ -122,9 +127,7 @@ export function expandCampaign(spec: CampaignSpec): Experiment[] {
         for (const seed of spec.seeds) {
           // A per-seed pre-training is the shared one of that seed: the same id, computed once.
           const pretraining =
-            source.kind === 'supervised' && source.perSeed
-              ? resolvePretraining(model, { ...source, seed }, spec)
-              : shared;
+            'perSeed' in source && source.perSeed ? resolvePretraining(model, { ...source, seed }, spec) : shared;
           const settings: ExperimentSettings = {
             model,
             pretraining,

@@ -25,7 +25,7 @@ export function checkKnownNames(spec: CampaignSpec, known: KnownNames): void {
       issues.push({ path: `transfer.to[${i}]`, message: unknown('dataset', t, known.datasets) });
   });
   spec.pretrainings.forEach((p, i) => {
-    if (p.kind === 'supervised' && !known.datasets.includes(p.dataset)) {
+    if ('dataset' in p && !known.datasets.includes(p.dataset)) {
       issues.push({ path: `pretrainings[${i}].dataset`, message: unknown('dataset', p.dataset, known.datasets) });
     }
     if (p.kind === 'file' && !known.models.includes(p.model)) {
