@@ -3,6 +3,8 @@ import { densityAfter, describeBranch, type Experiment, type Task } from '@lth/c
 import type { CampaignEvent } from '@lth/local';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+/** An accuracy, or `-` where a round has none (a contrastive pre-training's tickets). */
+const score = (x: number | null) => (x === null ? '-' : x.toFixed(4));
 
 function label(e: Experiment): string {
   const s = e.settings;
@@ -119,14 +121,14 @@ export class ProgressView {
       case 'round-finished': {
         const r = event.record;
         const how = event.skipped ? ' (done before)' : ` in ${r.trainSeconds.toFixed(1)} s`;
-        const scored = `sparsity ${pct(r.sparsity)} test accuracy ${r.testAccuracy.toFixed(4)}`;
+        const scored = `sparsity ${pct(r.sparsity)} test accuracy ${score(r.testAccuracy)}`;
         const text = `${label(event.experiment)}: round ${r.round}/${this.lastRound} ${scored}${how}`;
         const bar = this.bars.get(event.experiment.id);
         if (bar)
           bar.update({
             round: r.round,
             sparsity: pct(r.sparsity),
-            accuracy: r.testAccuracy.toFixed(4),
+            accuracy: score(r.testAccuracy),
             phase: 'done',
             ips: '',
           });

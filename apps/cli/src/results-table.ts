@@ -1,6 +1,8 @@
 import { isMatching, type CampaignResults } from '@lth/core';
 
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
+/** A score, or `-` where a round has none (a contrastive pre-training's tickets). */
+const score = (x: number | null) => (x === null ? '-' : x.toFixed(4));
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -18,7 +20,11 @@ function table(rows: string[][]): string {
 export function formatResults(results: CampaignResults): string {
   const parts: string[] = [];
   for (const e of results.experiments) {
-    const setting = `pre-training ${e.pretraining} -> ${e.task}, seed ${e.seed}, rewind to ${e.rewind}`;
+    const on =
+      e.objective === 'pretraining'
+        ? `tickets on pre-training ${e.pretraining} (${e.task})`
+        : `pre-training ${e.pretraining} -> ${e.task}`;
+    const setting = `${on}, seed ${e.seed}, rewind to ${e.rewind}`;
     parts.push(`experiment ${e.id}: ${e.model}, ${setting}`);
     const rows = [['round', 'sparsity', 'weights', 'test acc', 'test loss', 'train s', 'matching']];
     for (const r of e.rounds) {
@@ -26,8 +32,8 @@ export function formatResults(results: CampaignResults): string {
         String(r.round),
         pct(r.sparsity),
         String(r.remainingWeights),
-        r.testAccuracy.toFixed(4),
-        r.testLoss.toFixed(4),
+        score(r.testAccuracy),
+        score(r.testLoss),
         r.trainSeconds.toFixed(1),
         r.round === 0 ? 'dense' : e.denseAccuracy !== null && isMatching(r, e.denseAccuracy) ? 'yes' : 'no',
       ]);
@@ -37,7 +43,10 @@ export function formatResults(results: CampaignResults): string {
       const branches = [['round', 'branch', 'on', 'sparsity', 'test acc', 'vs ticket']];
       for (const b of e.branches) {
         const ticket = e.rounds.find((r) => r.round === b.round);
-        const delta = ticket && b.kind !== 'transfer' ? (b.testAccuracy - ticket.testAccuracy).toFixed(4) : '';
+        const delta =
+          ticket?.testAccuracy != null && b.kind !== 'transfer'
+            ? (b.testAccuracy - ticket.testAccuracy).toFixed(4)
+            : '';
         branches.push([String(b.round), b.kind, b.task, pct(b.sparsity), b.testAccuracy.toFixed(4), delta]);
       }
       parts.push(table(branches));

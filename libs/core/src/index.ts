@@ -15,7 +15,7 @@ export {
   type Pretraining,
 } from './spec/expand-campaign';
 export { type Task, taskKey, describeTask, taskSettings, taskSubject } from './tasks/task';
-export { branchRunsOf, describeBranch, type BranchRun, type BranchKind } from './spec/branch-runs';
+export { branchRunsOf, describeBranch, transferSourceOf, type BranchRun, type BranchKind } from './spec/branch-runs';
 export { DRIVER_EXIT, driverArgs, taskRefOf, type TaskRef, type ServiceAddresses } from './tasks/driver-command';
 export {
   planTasks,

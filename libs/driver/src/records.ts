@@ -29,10 +29,11 @@ export interface RoundRecord {
   density: number;
   remainingWeights: number;
   prunableWeights: number;
-  /** The fine-tuned weights. */
+  /** The fine-tuned weights (a pre-training ticket's round 0: θ_p itself). */
   weightsDigest: string;
-  testAccuracy: number;
-  testLoss: number;
+  /** Null where nothing is scored: the rounds of a contrastive pre-training's tickets (no labels). */
+  testAccuracy: number | null;
+  testLoss: number | null;
   trainSeconds: number;
   backend: string;
 }
@@ -50,12 +51,13 @@ export interface BranchRecord extends Pick<
   | 'remainingWeights'
   | 'prunableWeights'
   | 'weightsDigest'
-  | 'testAccuracy'
-  | 'testLoss'
   | 'trainSeconds'
   | 'backend'
 > {
   branchId: string;
+  /** A branch trains and is scored on labels: always a number. */
+  testAccuracy: number;
+  testLoss: number;
   kind: BranchKind;
   task: string;
   /** The mask it trained under; empty for the dense transfer of round 0. */

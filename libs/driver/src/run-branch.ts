@@ -39,7 +39,7 @@ async function computeBranch(run: BranchRun, deps: DriverDeps, inputs: InputProd
     maskDigest: start.mask.maskDigest,
     seed: start.seed,
     freshHead: start.freshHead,
-    training: s.finetune,
+    training: run.finetune,
     normalization,
   });
   deps.emit({ type: 'phase', phase: 'evaluate' });

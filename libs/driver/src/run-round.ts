@@ -3,8 +3,8 @@ import { getWeightSpecs } from '@lth/store';
 import { InputProducers } from './corrupt-input';
 import type { DriverDeps } from './driver-deps';
 import { ownRecord } from './store-progress';
-import { refs, type RoundRecord } from './records';
-import { evaluate, fineTune, prune, normalizationOf } from './service-calls';
+import { refs, type PretrainingRecord, type RoundRecord } from './records';
+import { evaluate, fineTune, prune, normalizationOf, type Trained } from './service-calls';
 import { requiredPretraining, requiredRound } from './required-record';
 import { rewindPoint } from './rewind-point';
 
@@ -41,6 +41,36 @@ async function maskOf(
 }
 
 /**
+ * Fine-tunes a round's ticket from its rewind point. Downstream, on the task's labels with a fresh head; a
+ * pre-training ticket from θ_p whole (same task, same head) with the pre-training's own objective.
+ */
+async function trainTicket(
+  experiment: Experiment,
+  at: { round: number; pretrained: PretrainingRecord; maskDigest: string },
+  deps: DriverDeps,
+  inputs: InputProducers,
+): Promise<Trained> {
+  const s = experiment.settings;
+  const source = s.pretraining.source;
+  const onPretraining = s.objective === 'pretraining';
+  const start = onPretraining
+    ? { rewindTo: at.pretrained.weightsDigest, freshHead: false }
+    : await rewindPoint(experiment, at.round, at.pretrained, { deps, inputs });
+  deps.emit({ type: 'phase', phase: 'finetune' });
+  return fineTune(deps, {
+    model: s.model,
+    dataset: s.task,
+    initWeightsDigest: start.rewindTo,
+    maskDigest: at.maskDigest,
+    seed: s.seed,
+    freshHead: start.freshHead,
+    training: s.finetune,
+    normalization: normalizationOf(source),
+    contrastive: onPretraining && (source.kind === 'simclr' || source.kind === 'moco') ? source : undefined,
+  });
+}
+
+/**
  * One IMP round of an experiment: prune (from round 1) -> fine-tune the ticket (survivors
  * rewound to θ_p, or to the seed's init) -> evaluate. The record is written last, so a killed
  * round leaves nothing that looks finished, and a finished round is never run again.
@@ -69,29 +99,28 @@ async function computeRound(
   const s = experiment.settings;
   const pretrained = await requiredPretraining(experiment, deps, inputs);
   const mask = await maskOf(experiment, round, deps, inputs);
-  const { rewindTo, freshHead } = await rewindPoint(experiment, round, pretrained, { deps, inputs });
+  const source = s.pretraining.source;
+  const normalization = normalizationOf(source);
+  const onPretraining = s.objective === 'pretraining';
+  const trained: Trained =
+    onPretraining && round === 0
+      ? // θ_p is the dense model of its own task, already trained: round 1 prunes it by magnitude.
+        { weightsDigest: pretrained.weightsDigest, trainSeconds: 0, backend: pretrained.backend }
+      : await trainTicket(experiment, { round, pretrained, maskDigest: mask.maskDigest }, deps, inputs);
 
-  deps.emit({ type: 'phase', phase: 'finetune' });
-  const trained = await fineTune(deps, {
-    model: s.model,
-    dataset: s.task,
-    initWeightsDigest: rewindTo,
-    maskDigest: mask.maskDigest,
-    seed: s.seed,
-    freshHead,
-    training: s.finetune,
-    normalization: normalizationOf(s.pretraining.source),
-  });
-
+  // A contrastive pre-training's tickets have no labels to be scored on: they are judged where they transfer.
+  const labelled = !onPretraining || source.kind === 'supervised';
   deps.emit({ type: 'phase', phase: 'evaluate' });
-  const scored = await evaluate(deps, {
-    model: s.model,
-    dataset: s.task,
-    weightsDigest: trained.weightsDigest,
-    maskDigest: mask.maskDigest,
-    evaluation: s.evaluation,
-    normalization: normalizationOf(s.pretraining.source),
-  });
+  const scored = labelled
+    ? await evaluate(deps, {
+        model: s.model,
+        dataset: s.task,
+        weightsDigest: trained.weightsDigest,
+        maskDigest: mask.maskDigest,
+        evaluation: s.evaluation,
+        normalization,
+      })
+    : { accuracy: null, loss: null };
   const prunable = mask.prunableWeights ?? countPrunable(await getWeightSpecs(store, trained.weightsDigest), s.pruning);
   const record: RoundRecord = {
     experimentId: experiment.id,

@@ -142,7 +142,7 @@ function roundResult(r: RoundRecord): RoundResult {
 }
 
 function branchResult(r: BranchRecord): BranchResult {
-  return { ...scored(r), kind: r.kind, task: r.task };
+  return { ...scored(r), testAccuracy: r.testAccuracy, testLoss: r.testLoss, kind: r.kind, task: r.task };
 }
 
 /**
@@ -183,6 +183,7 @@ export async function collectResults(
       task: s.task,
       seed: s.seed,
       rewind: s.rewind,
+      objective: s.objective,
     };
     out.push(summarizeExperiment({ ...identity, rounds, branches: branchesOf.get(e.id) ?? [] }));
   }

@@ -85,7 +85,7 @@ test('SimCLR and MoCo pre-train on images alone through the fine-tuning service;
       [0, 1],
     );
     assert.ok(
-      e.rounds.every((r) => r.testAccuracy > 0.1),
+      e.rounds.every((r) => r.testAccuracy! > 0.1),
       `${e.pretraining}: ${e.rounds.map((r) => r.testAccuracy)}`,
     );
   }

@@ -54,7 +54,7 @@ evaluation: { maxExamples: 500 }
     experiment!.rounds.map((r) => r.round),
     [0, 1],
   );
-  assert.ok(experiment!.rounds[0]!.testAccuracy > 0.5);
+  assert.ok(experiment!.rounds[0]!.testAccuracy! > 0.5);
 
   // A model whose weight names do not follow lth's layers fails its experiment with the reason.
   const json = JSON.parse(await readFile(modelJson, 'utf8'));

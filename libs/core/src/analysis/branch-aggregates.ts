@@ -3,8 +3,11 @@ import type { RoundResult } from './results';
 import { meanAndStd } from './statistics';
 
 /** A finished branch of a round, as results.json publishes it. */
-export interface BranchResult extends Omit<RoundResult, 'density'> {
+export interface BranchResult extends Omit<RoundResult, 'density' | 'testAccuracy' | 'testLoss'> {
   kind: BranchKind;
+  /** A branch always trains on labels: it is always scored. */
+  testAccuracy: number;
+  testLoss: number;
   /** Where it trained and was evaluated: the experiment's task, or a transfer's target. */
   task: string;
 }
@@ -25,6 +28,7 @@ export interface WithBranches {
   pretraining: string;
   task: string;
   rewind: string;
+  objective?: 'downstream' | 'pretraining';
   seed: number;
   branches: readonly BranchResult[];
 }

@@ -30,6 +30,7 @@ function experiment(
     task,
     seed,
     rewind: 'pretrained',
+    objective: 'downstream',
     denseAccuracy: accuracies[0] ?? null,
     winningSparsity: null,
     rounds: accuracies.map((a, i) => round(i, a)),
@@ -39,6 +40,8 @@ function experiment(
 
 const branch = (kind: BranchResult['kind'], r: number, testAccuracy: number, task = 'mnist'): BranchResult => ({
   ...round(r, testAccuracy),
+  testAccuracy,
+  testLoss: 0.3,
   kind,
   task,
 });

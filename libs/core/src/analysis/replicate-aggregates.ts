@@ -5,7 +5,8 @@ import { meanAndStd } from './statistics';
 export interface ScoredRound {
   round: number;
   sparsity: number;
-  testAccuracy: number;
+  /** Null where a round has nothing to score (a contrastive pre-training ticket: no labels). */
+  testAccuracy: number | null;
 }
 
 /** What aggregation reads of an experiment's results. */
@@ -14,6 +15,8 @@ export interface ReplicateResult {
   pretraining: string;
   task: string;
   rewind: string;
+  /** Downstream IMP, or pre-training tickets (absent: downstream). */
+  objective?: 'downstream' | 'pretraining';
   seed: number;
   rounds: readonly ScoredRound[];
   /** Its branches' results, averaged into the setting's `branches` (transfers aside). */
@@ -47,6 +50,8 @@ export interface SettingAggregate {
   pretraining: string;
   task: string;
   rewind: string;
+  /** Downstream IMP, or pre-training tickets (whose task is the pre-training's dataset). */
+  objective: 'downstream' | 'pretraining';
   seeds: number[];
   denseMeanAccuracy: number | null;
   denseStdAccuracy: number | null;
@@ -68,14 +73,15 @@ export function aggregateReplicates(
 ): SettingAggregate[] {
   const groups = new Map<string, ReplicateResult[]>();
   for (const e of experiments) {
-    const key = JSON.stringify([e.model, e.pretraining, e.task, e.rewind]);
+    const key = JSON.stringify([e.model, e.pretraining, e.task, e.rewind, e.objective ?? 'downstream']);
     groups.set(key, [...(groups.get(key) ?? []), e]);
   }
   return [...groups.values()].map((replicates) => {
-    const { model, pretraining, task, rewind } = replicates[0]!;
+    const { model, pretraining, task, rewind, objective = 'downstream' } = replicates[0]!;
     const byRound = new Map<number, { sparsity: number[]; accuracy: number[] }>();
     for (const e of replicates)
       for (const r of e.rounds) {
+        if (r.testAccuracy === null) continue; // nothing to average
         const at = byRound.get(r.round) ?? { sparsity: [], accuracy: [] };
         at.sparsity.push(r.sparsity);
         at.accuracy.push(r.testAccuracy);
@@ -106,6 +112,7 @@ export function aggregateReplicates(
       pretraining,
       task,
       rewind,
+      objective,
       seeds: replicates.map((e) => e.seed),
       denseMeanAccuracy: denseStats?.mean ?? null,
       denseStdAccuracy: denseStats?.std ?? null,

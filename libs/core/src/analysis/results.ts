@@ -13,8 +13,9 @@ export interface RoundResult {
   sparsity: number;
   density: number;
   remainingWeights: number;
-  testAccuracy: number;
-  testLoss: number;
+  /** Null where there is nothing to score: a contrastive pre-training ticket (no labels). */
+  testAccuracy: number | null;
+  testLoss: number | null;
   trainSeconds: number;
   maskDigest: string;
   weightsDigest: string;
@@ -27,6 +28,8 @@ export interface ExperimentResult {
   task: string;
   seed: number;
   rewind: string;
+  /** `downstream` IMP, or `pretraining` tickets (whose task is the pre-training's dataset). */
+  objective: 'downstream' | 'pretraining';
   denseAccuracy: number | null;
   winningSparsity: number | null;
   rounds: RoundResult[];

@@ -3,7 +3,7 @@ import type { ExperimentResult, RoundResult } from './results';
 
 /** A subnetwork is matching when it is no worse than the dense model (round 0). */
 export function isMatching(round: Pick<RoundResult, 'testAccuracy'>, denseAccuracy: number): boolean {
-  return round.testAccuracy >= denseAccuracy;
+  return round.testAccuracy !== null && round.testAccuracy >= denseAccuracy;
 }
 
 /** Round 0's test accuracy, or null before round 0 has finished. */

@@ -1,3 +1,4 @@
+import { PRETRAINING_TICKETS } from '../spec/campaign-schema';
 import type { WithBranches } from './branch-aggregates';
 import {
   aggregateReplicates,
@@ -6,7 +7,10 @@ import {
   type SettingAggregate,
 } from './replicate-aggregates';
 
-/** The transfer of one setting's tickets from its task (`from`) to another (`task`), over replicates. */
+/**
+ * The transfer of one setting's tickets from where they were found (`from`: a task, or
+ * `pretraining-tickets`) to another task (`task`), over replicates.
+ */
 export type TransferAggregate = SettingAggregate & { from: string };
 
 /**
@@ -20,9 +24,10 @@ export function aggregateTransfers(experiments: readonly WithBranches[], rule: M
     const targets = new Set(e.branches.filter((b) => b.kind === 'transfer').map((b) => b.task));
     for (const to of targets) {
       const rounds = e.branches.filter((b) => b.kind === 'transfer' && b.task === to);
-      const entry = bySource.get(e.task) ?? { from: e.task, rows: [] };
+      const from = e.objective === 'pretraining' ? PRETRAINING_TICKETS : e.task;
+      const entry = bySource.get(from) ?? { from, rows: [] };
       entry.rows.push({ model: e.model, pretraining: e.pretraining, task: to, rewind: e.rewind, seed: e.seed, rounds });
-      bySource.set(e.task, entry);
+      bySource.set(from, entry);
     }
   }
   return [...bySource.values()].flatMap(({ from, rows }) =>

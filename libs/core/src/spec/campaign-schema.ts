@@ -297,13 +297,33 @@ export const branchSchema = z
   .strict();
 
 /**
+ * IMP on the pre-training task itself (the paper's pre-training tickets): round 1 prunes θ_p by magnitude;
+ * each later round trains the ticket from θ_p with the pre-training's own objective (its labels, or
+ * SimCLR's or MoCo's contrastive loss) on its dataset, then prunes. The masks are tickets to transfer.
+ */
+export const pretrainingTicketsSchema = z
+  .object({
+    /** Pre-trainings (supervised, simclr, moco) to find tickets on; default: every one of those kinds. */
+    pretrainings: z.array(name).min(1).max(64).optional(),
+    /** How each round trains; default: the pre-training's own `training`. */
+    training: trainingSchema.optional(),
+  })
+  .strict();
+
+/** What `transfer.from` calls the pre-training tickets (beside the campaign's task names). */
+export const PRETRAINING_TICKETS = 'pretraining-tickets';
+
+/**
  * Tickets moved to other tasks: the mask of each round of every experiment on a `from` task, on θ_p with a
  * fresh head (and a fresh stem where the input differs), fine-tuned and evaluated on each `to` task. Round 0
  * is the dense transfer, the line its tickets are matching against.
  */
 export const transferSchema = z
   .object({
-    /** Tasks of the campaign whose experiments' masks move; default: every task. */
+    /**
+     * Tasks of the campaign whose experiments' masks move, and `pretraining-tickets` for those found on the
+     * pre-training tasks; default: all of them.
+     */
     from: z.array(z.string().min(1)).min(1).max(64).optional(),
     to: z.array(z.string().min(1)).min(1).max(64),
     /** Rounds to move; default: every round, 0 included. */
@@ -375,6 +395,7 @@ export const campaignSchema = z
     /** Baselines run beside the rounds they branch from (default: none). */
     branches: z.array(branchSchema).max(BRANCH_KINDS.length).default([]),
     transfer: transferSchema.optional(),
+    pretrainingTickets: pretrainingTicketsSchema.optional(),
     /** Experiments run at the same time; 0 means one per core (locally) or the controller's default (cluster). */
     parallelism: z.number().int().min(0).max(1024).default(0),
     /** Attempts per task (a pre-training or a round) before its experiments fail; bad input is never retried. */
@@ -413,10 +434,18 @@ export const campaignSchema = z
         ctx.addIssue({ code: 'custom', path: ['branches', i, 'kind'], message: `${b.kind} is listed twice` });
       kinds.add(b.kind);
     });
+    const sources = c.pretrainingTickets ? [...c.tasks, PRETRAINING_TICKETS] : c.tasks;
     c.transfer?.from?.forEach((t, i) => {
-      if (!c.tasks.includes(t)) {
-        const message = `${quote(t)} is not one of the campaign's tasks (${c.tasks.join(', ')})`;
+      if (!sources.includes(t)) {
+        const message = `${quote(t)} is not one of the campaign's transfer sources (${sources.join(', ')})`;
         ctx.addIssue({ code: 'custom', path: ['transfer', 'from', i], message });
+      }
+    });
+    c.pretrainingTickets?.pretrainings?.forEach((n, i) => {
+      const p = c.pretrainings.find((q) => q.name === n);
+      if (!p || !('dataset' in p)) {
+        const message = `${quote(n)} is not a supervised, simclr or moco pre-training of the campaign`;
+        ctx.addIssue({ code: 'custom', path: ['pretrainingTickets', 'pretrainings', i], message });
       }
     });
   });
@@ -436,6 +465,7 @@ export type EvaluationSpec = z.infer<typeof evaluationSchema>;
 export type ClusterSpec = z.infer<typeof clusterSchema>;
 export type BranchSpec = z.infer<typeof branchSchema>;
 export type TransferSpec = z.infer<typeof transferSchema>;
+export type PretrainingTicketsSpec = z.infer<typeof pretrainingTicketsSchema>;
 
 /** Default values, for omitting defaults from canonical settings. */
 export const TRAINING_DEFAULTS: TrainingSpec = trainingSchema.parse({});

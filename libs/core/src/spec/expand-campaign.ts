@@ -36,6 +36,11 @@ export interface ExperimentSettings {
   taskSource?: DatasetSource;
   /** The replicate: every random choice of the experiment derives from it. */
   seed: number;
+  /**
+   * What each round trains for: the downstream task's labels, or (pre-training tickets) the pre-training's
+   * own objective on its dataset, which is then `task`.
+   */
+  objective: 'downstream' | 'pretraining';
   rewind: 'pretrained' | 'init' | 'dense';
   pruning: PruningSpec;
   finetune: TrainingSpec;
@@ -98,6 +103,7 @@ function experimentIdentity(s: ExperimentSettings): unknown {
     // Where a file dataset's images come from is part of what the experiment is.
     taskSource: s.taskSource,
     seed: s.seed,
+    objective: s.objective === 'downstream' ? undefined : s.objective,
     rewind: s.rewind === 'pretrained' ? undefined : s.rewind,
     pruning: withoutDefaults(s.pruning, PRUNING_DEFAULTS),
     finetune: withoutDefaults(s.finetune, TRAINING_DEFAULTS),
@@ -134,6 +140,7 @@ export function expandCampaign(spec: CampaignSpec): Experiment[] {
             task,
             taskSource: spec.datasets.find((d) => d.name === task),
             seed,
+            objective: 'downstream',
             rewind: spec.imp.rewind,
             pruning: spec.imp.pruning,
             finetune: spec.finetune,
@@ -144,7 +151,40 @@ export function expandCampaign(spec: CampaignSpec): Experiment[] {
       }
     }
   }
-  return experiments;
+  return [...experiments, ...pretrainingTicketExperiments(spec)];
+}
+
+/**
+ * The pre-training tickets a campaign asks for: per model, trained pre-training and seed, IMP whose rounds
+ * train with the pre-training's own objective on its dataset, rewound to θ_p.
+ */
+function pretrainingTicketExperiments(spec: CampaignSpec): Experiment[] {
+  const tickets = spec.pretrainingTickets;
+  if (!tickets) return [];
+  const out: Experiment[] = [];
+  for (const model of spec.models) {
+    for (const source of spec.pretrainings) {
+      if (!('dataset' in source)) continue;
+      if (tickets.pretrainings && !tickets.pretrainings.includes(source.name)) continue;
+      for (const seed of spec.seeds) {
+        const pretraining = resolvePretraining(model, source.perSeed ? { ...source, seed } : source, spec);
+        const settings: ExperimentSettings = {
+          model,
+          pretraining,
+          task: source.dataset,
+          taskSource: spec.datasets.find((d) => d.name === source.dataset),
+          seed,
+          objective: 'pretraining',
+          rewind: 'pretrained',
+          pruning: spec.imp.pruning,
+          finetune: tickets.training ?? source.training,
+          evaluation: spec.evaluation,
+        };
+        out.push({ id: settingsId(experimentIdentity(settings)), settings });
+      }
+    }
+  }
+  return out;
 }
 
 /** The distinct pre-trainings a campaign needs, in first-use order. */

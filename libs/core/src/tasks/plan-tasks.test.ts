@@ -192,6 +192,15 @@ test('branches and transfers are checked: known kinds once each, pruned rounds, 
   assert.throws(() => parseCampaign(base + 'branches: [{ kind: reversed-mask, rounds: [0] }]'), /round 0 is dense/);
   assert.throws(
     () => parseCampaign(base + 'transfer: { from: [svhn], to: [mnist] }'),
-    /transfer\.from\[0\].*not one of the campaign's tasks/,
+    /transfer\.from\[0\].*not one of the campaign's transfer sources \(mnist\)/,
+  );
+  assert.throws(
+    () => parseCampaign(base + 'transfer: { from: [pretraining-tickets], to: [mnist] }'),
+    /transfer\.from\[0\]/,
+    'pre-training tickets are a source only when the campaign finds them',
+  );
+  assert.throws(
+    () => parseCampaign(base + 'pretrainingTickets: { pretrainings: [n] }'),
+    /pretrainingTickets\.pretrainings\[0\]: "n" is not a supervised, simclr or moco pre-training/,
   );
 });
