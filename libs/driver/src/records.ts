@@ -31,6 +31,8 @@ export interface RoundRecord {
   prunableWeights: number;
   /** The fine-tuned weights (a pre-training ticket's round 0: θ_p itself). */
   weightsDigest: string;
+  /** Round 0 under `rewind: early`: θ_k, the weights early in its fine-tuning, where later rounds rewind. */
+  rewindWeightsDigest?: string;
   /** Null where nothing is scored: the rounds of a contrastive pre-training's tickets (no labels). */
   testAccuracy: number | null;
   testLoss: number | null;

@@ -67,6 +67,8 @@ async function trainTicket(
     training: s.finetune,
     normalization: normalizationOf(source),
     contrastive: onPretraining && (source.kind === 'simclr' || source.kind === 'moco') ? source : undefined,
+    // Late rewinding: round 0 keeps θ_k for the rounds after it.
+    snapshot: at.round === 0 ? s.rewindAt : undefined,
   });
 }
 
@@ -129,6 +131,7 @@ async function computeRound(
     remainingWeights: round === 0 ? prunable : mask.remainingWeights,
     prunableWeights: prunable,
     weightsDigest: trained.weightsDigest,
+    ...(trained.snapshotWeightsDigest ? { rewindWeightsDigest: trained.snapshotWeightsDigest } : {}),
     testAccuracy: scored.accuracy,
     testLoss: scored.loss,
     trainSeconds: trained.trainSeconds,

@@ -14,6 +14,8 @@ export interface Trained {
   weightsDigest: string;
   trainSeconds: number;
   backend: string;
+  /** The weights `snapshot` asked for (θ_k); absent when none was. */
+  snapshotWeightsDigest?: string;
 }
 
 export interface FineTuneInput {
@@ -30,6 +32,8 @@ export interface FineTuneInput {
   normalization?: NormalizationSpec | undefined;
   /** A self-supervised objective instead of the labels' cross-entropy. */
   contrastive?: ContrastivePretrainingSpec | undefined;
+  /** Also keep the weights after this many steps, or this fraction of them (late rewinding's θ_k). */
+  snapshot?: { step: number } | { fraction: number } | undefined;
 }
 
 function contrastiveToProto(p: ContrastivePretrainingSpec): finetuneV1.ContrastiveObjective {
@@ -68,10 +72,12 @@ export function fineTune(deps: DriverDeps, input: FineTuneInput): Promise<Traine
 
 async function fineTuneOnce(deps: DriverDeps, input: FineTuneInput): Promise<Trained> {
   const { clients, emit, signal } = deps;
-  const { training, contrastive, ...request } = input;
+  const { training, contrastive, snapshot, ...request } = input;
   const { optimizer, augmentation, ...schedule } = training;
   const call = {
     ...request,
+    ...(snapshot && 'step' in snapshot ? { snapshotStep: snapshot.step } : {}),
+    ...(snapshot && 'fraction' in snapshot ? { snapshotFraction: snapshot.fraction } : {}),
     ...schedule,
     optimizer,
     augmentation: contrastive ? undefined : augmentationToProto(augmentation),
@@ -80,8 +86,8 @@ async function fineTuneOnce(deps: DriverDeps, input: FineTuneInput): Promise<Tra
   for await (const { event } of clients.finetune.fineTune(call, { signal })) {
     if (event?.$case === 'progress') emit({ type: 'progress', ...event.value });
     if (event?.$case === 'result') {
-      const { weightsDigest, trainSeconds, backend } = event.value;
-      return { weightsDigest, trainSeconds, backend };
+      const { weightsDigest, trainSeconds, backend, snapshotWeightsDigest } = event.value;
+      return { weightsDigest, trainSeconds, backend, ...(snapshotWeightsDigest ? { snapshotWeightsDigest } : {}) };
     }
   }
   throw new Error('fine-tuning ended without a result');

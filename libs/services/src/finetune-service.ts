@@ -58,6 +58,22 @@ function optimizerFromProto(o: finetuneV1.OptimizerSettings | undefined): Optimi
   return parsed.data;
 }
 
+/**
+ * The step after which the request wants its weights kept (late rewinding's θ_k), or undefined. A step
+ * beyond the training is the end of it.
+ */
+function snapshotStepOf(req: finetuneV1.FineTuneRequest, totalSteps: number): number | undefined {
+  const { snapshotStep, snapshotFraction } = req;
+  if (snapshotStep !== undefined && snapshotFraction !== undefined)
+    throw new InvalidArgumentError('give snapshot_step or snapshot_fraction, not both');
+  if (snapshotFraction !== undefined) {
+    if (!(snapshotFraction >= 0 && snapshotFraction <= 1))
+      throw new InvalidArgumentError(`snapshot_fraction must be in [0, 1], not ${snapshotFraction}`);
+    return Math.round(snapshotFraction * totalSteps);
+  }
+  return snapshotStep === undefined ? undefined : Math.min(snapshotStep, totalSteps);
+}
+
 /** The request's contrastive objective, checked; undefined for supervised training. */
 function contrastiveFromProto(
   c: finetuneV1.ContrastiveObjective | undefined,
@@ -138,6 +154,11 @@ export function fineTuneService(
         const stepsPerEpoch = Math.ceil(splitSize(info, 'train', req.maxExamples) / req.batchSize);
         const epochs = req.epochs || Math.ceil(req.maxSteps / stepsPerEpoch);
         const totalSteps = req.maxSteps > 0 ? Math.min(req.maxSteps, epochs * stepsPerEpoch) : epochs * stepsPerEpoch;
+        const snapshotAt = snapshotStepOf(req, totalSteps);
+        let snapshot = { weightsDigest: '', step: 0 };
+        const takeSnapshot = async () => {
+          snapshot = { weightsDigest: await putWeights(store, await network!.getWeights()), step };
+        };
         const started = performance.now();
         let step = 0;
         let lastLoss = NaN;
@@ -160,6 +181,8 @@ export function fineTuneService(
           let askedAt = performance.now();
           for await (const batch of batches) {
             if (step >= totalSteps) break;
+            // One read of the device, once per training: θ_k for late rewinding.
+            if (step === snapshotAt) await takeSnapshot();
             const stepStart = performance.now();
             stats.dataWaitSeconds += (stepStart - askedAt) / 1000;
             objective.step(trainer, batch, {
@@ -185,6 +208,7 @@ export function fineTuneService(
             stats.stepSeconds += (askedAt - stepStart) / 1000;
           }
         }
+        if (snapshotAt !== undefined && snapshot.weightsDigest === '') await takeSnapshot();
         const weights = await network.getWeights();
         // A run that diverged is not a ticket: nothing is stored, and the same settings would
         // diverge again (training is deterministic), so retrying cannot help.
@@ -200,7 +224,15 @@ export function fineTuneService(
         yield {
           event: {
             $case: 'result',
-            value: { weightsDigest: digest, steps: step, finalLoss: lastLoss, trainSeconds, backend: activeBackend() },
+            value: {
+              weightsDigest: digest,
+              steps: step,
+              finalLoss: lastLoss,
+              trainSeconds,
+              backend: activeBackend(),
+              snapshotWeightsDigest: snapshot.weightsDigest,
+              snapshotStep: snapshot.step,
+            },
           },
         };
       } catch (e) {

@@ -236,6 +236,10 @@ export const pruningSchema = z
   })
   .strict();
 
+/** What a ticket's survivors are rewound to (see `imp.rewind`). */
+export const REWIND_POINTS = ['pretrained', 'init', 'early', 'dense'] as const;
+export type RewindPoint = (typeof REWIND_POINTS)[number];
+
 export const impSchema = z
   .object({
     /** Pruning rounds after the dense round 0. */
@@ -244,14 +248,32 @@ export const impSchema = z
     targetSparsity: z.number().gt(0).lt(1).optional(),
     /**
      * Where survivors are rewound to: the pre-trained weights θ_p, the seed's random init θ_0 (classic
-     * LTH), or the dense fine-tuned weights of round 0 (head included: same task).
+     * LTH), the weights θ_k early in round 0's fine-tuning (late rewinding: `rewindStep` or
+     * `rewindFraction`), or the dense fine-tuned weights of round 0 (head included: same task).
      */
-    rewind: z.enum(['pretrained', 'init', 'dense']).default('pretrained'),
+    rewind: z.enum(REWIND_POINTS).default('pretrained'),
+    /** `rewind: early`: θ_k is the weights after this many steps of round 0. */
+    rewindStep: count32.optional(),
+    /** `rewind: early`: θ_k is the weights after this fraction of round 0's steps (rounded). */
+    rewindFraction: z.number().min(0).max(1).optional(),
     pruning: pruningSchema.default(() => pruningSchema.parse({})),
   })
   .strict()
   .refine((v) => !(v.rounds !== undefined && v.targetSparsity !== undefined), {
     message: 'give rounds or targetSparsity, not both',
+  })
+  .superRefine((v, ctx) => {
+    const given = [v.rewindStep, v.rewindFraction].filter((x) => x !== undefined).length;
+    if (v.rewind === 'early' && given !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rewind'],
+        message: 'rewind: early needs rewindStep or rewindFraction (one)',
+      });
+    if (v.rewind !== 'early' && given > 0) {
+      const path = [v.rewindStep !== undefined ? 'rewindStep' : 'rewindFraction'];
+      ctx.addIssue({ code: 'custom', path, message: 'applies to rewind: early only' });
+    }
   })
   .superRefine((v, ctx) => {
     if (v.targetSparsity === undefined) return;

@@ -10,6 +10,7 @@ import {
   type EvaluationSpec,
   type PretrainingSpec,
   type PruningSpec,
+  type RewindPoint,
   type TrainingSpec,
 } from './campaign-schema';
 
@@ -41,7 +42,9 @@ export interface ExperimentSettings {
    * own objective on its dataset, which is then `task`.
    */
   objective: 'downstream' | 'pretraining';
-  rewind: 'pretrained' | 'init' | 'dense';
+  rewind: RewindPoint;
+  /** `rewind: early`: where in round 0 θ_k is taken. */
+  rewindAt?: { step: number } | { fraction: number };
   pruning: PruningSpec;
   finetune: TrainingSpec;
   evaluation: EvaluationSpec;
@@ -105,10 +108,17 @@ function experimentIdentity(s: ExperimentSettings): unknown {
     seed: s.seed,
     objective: s.objective === 'downstream' ? undefined : s.objective,
     rewind: s.rewind === 'pretrained' ? undefined : s.rewind,
+    rewindAt: s.rewindAt,
     pruning: withoutDefaults(s.pruning, PRUNING_DEFAULTS),
     finetune: withoutDefaults(s.finetune, TRAINING_DEFAULTS),
     evaluation: withoutDefaults(s.evaluation, EVALUATION_DEFAULTS),
   };
+}
+
+function rewindAtOf(spec: CampaignSpec): Pick<ExperimentSettings, 'rewindAt'> {
+  const { rewind, rewindStep, rewindFraction } = spec.imp;
+  if (rewind !== 'early') return {};
+  return { rewindAt: rewindStep !== undefined ? { step: rewindStep } : { fraction: rewindFraction! } };
 }
 
 /** The last round a campaign asks for (round 0 is dense, so it runs this many pruning rounds). */
@@ -142,6 +152,7 @@ export function expandCampaign(spec: CampaignSpec): Experiment[] {
             seed,
             objective: 'downstream',
             rewind: spec.imp.rewind,
+            ...rewindAtOf(spec),
             pruning: spec.imp.pruning,
             finetune: spec.finetune,
             evaluation: spec.evaluation,
