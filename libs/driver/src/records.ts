@@ -11,6 +11,14 @@ export interface PretrainingRecord {
   backend: string;
 }
 
+/** The paper's model selection: the epoch with the best validation accuracy. */
+export interface Selection {
+  weightsDigest: string;
+  epoch: number;
+  validationAccuracy: number;
+  lastTestAccuracy: number;
+}
+
 /**
  * What a finished IMP round leaves in the store, under ref `refs.round(experiment, n)`: what the
  * round *is*. Round n >= 1 starts by pruning round n-1's fine-tuned weights under round n-1's
@@ -33,6 +41,11 @@ export interface RoundRecord {
   weightsDigest: string;
   /** Round 0 under `rewind: early`: θ_k, the weights early in its fine-tuning, where later rounds rewind. */
   rewindWeightsDigest?: string;
+  /**
+   * Under `training.selection: best-validation`: the epoch whose validation accuracy was best, its weights
+   * (whose test accuracy is `testAccuracy`) and the last epoch's test accuracy. IMP prunes `weightsDigest`.
+   */
+  selection?: Selection;
   /** Null where nothing is scored: the rounds of a contrastive pre-training's tickets (no labels). */
   testAccuracy: number | null;
   testLoss: number | null;
@@ -57,6 +70,7 @@ export interface BranchRecord extends Pick<
   | 'backend'
 > {
   branchId: string;
+  selection?: Selection;
   /** A branch trains and is scored on labels: always a number. */
   testAccuracy: number;
   testLoss: number;

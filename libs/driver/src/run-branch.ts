@@ -4,7 +4,8 @@ import { InputProducers } from './corrupt-input';
 import type { DriverDeps } from './driver-deps';
 import { refs, type BranchRecord } from './records';
 import { requiredPretraining, requiredRound } from './required-record';
-import { evaluate, fineTune, normalizationOf } from './service-calls';
+import { normalizationOf } from './service-calls';
+import { trainAndScore } from './train-and-score';
 import { ownRecord } from './store-progress';
 
 /**
@@ -30,27 +31,20 @@ async function computeBranch(run: BranchRun, deps: DriverDeps, inputs: InputProd
   deps.emit({ type: 'phase', phase: 'prune' });
   const start = await BRANCHES[run.kind]({ run, ticket, pretrained, deps, inputs });
 
-  deps.emit({ type: 'phase', phase: 'finetune' });
-  const normalization = normalizationOf(s.pretraining.source);
-  const trained = await fineTune(deps, {
-    model: s.model,
-    dataset: run.task,
-    initWeightsDigest: start.rewindTo,
-    maskDigest: start.mask.maskDigest,
-    seed: start.seed,
-    freshHead: start.freshHead,
-    training: run.finetune,
-    normalization,
-  });
-  deps.emit({ type: 'phase', phase: 'evaluate' });
-  const scored = await evaluate(deps, {
-    model: s.model,
-    dataset: run.task,
-    weightsDigest: trained.weightsDigest,
-    maskDigest: start.mask.maskDigest,
-    evaluation: s.evaluation,
-    normalization,
-  });
+  const { trained, testAccuracy, testLoss, selection } = await trainAndScore(
+    deps,
+    {
+      model: s.model,
+      dataset: run.task,
+      initWeightsDigest: start.rewindTo,
+      maskDigest: start.mask.maskDigest,
+      seed: start.seed,
+      freshHead: start.freshHead,
+      training: run.finetune,
+      normalization: normalizationOf(s.pretraining.source),
+    },
+    s.evaluation,
+  );
   const record: BranchRecord = {
     branchId: run.id,
     experimentId: run.experiment.id,
@@ -59,8 +53,9 @@ async function computeBranch(run: BranchRun, deps: DriverDeps, inputs: InputProd
     task: run.task,
     ...start.mask,
     weightsDigest: trained.weightsDigest,
-    testAccuracy: scored.accuracy,
-    testLoss: scored.loss,
+    ...(selection ? { selection } : {}),
+    testAccuracy,
+    testLoss,
     trainSeconds: trained.trainSeconds,
     backend: trained.backend,
   };

@@ -5,7 +5,8 @@ import { readLayersModelWeights } from './import-layers-model';
 import { importTorchCheckpoint, listed } from './import-torch-checkpoint';
 import { refs, type PretrainingRecord } from './records';
 import { ownRecord } from './store-progress';
-import { evaluate, fineTune } from './service-calls';
+import { fineTune } from './service-calls';
+import { trainAndScore } from './train-and-score';
 
 async function produce(pretraining: Pretraining, deps: DriverDeps): Promise<PretrainingRecord> {
   const { source } = pretraining;
@@ -14,7 +15,7 @@ async function produce(pretraining: Pretraining, deps: DriverDeps): Promise<Pret
     case 'supervised':
     case 'simclr':
     case 'moco': {
-      const trained = await fineTune(deps, {
+      const input = {
         model: pretraining.model,
         dataset: source.dataset,
         initWeightsDigest: '',
@@ -23,20 +24,18 @@ async function produce(pretraining: Pretraining, deps: DriverDeps): Promise<Pret
         freshHead: false,
         training: source.training,
         normalization: source.normalization,
-        contrastive: source.kind === 'supervised' ? undefined : source,
-      });
-      // A contrastive pre-training used no labels, so there is no accuracy to report: θ_p is judged by
-      // the tickets it gives.
-      if (source.kind !== 'supervised') return { ...none, ...trained };
-      const scored = await evaluate(deps, {
-        model: pretraining.model,
-        dataset: source.dataset,
-        weightsDigest: trained.weightsDigest,
-        maskDigest: '',
-        evaluation: { split: 'test', batchSize: pretraining.evaluationBatchSize, maxExamples: 0 },
-        normalization: source.normalization,
-      });
-      return { ...none, ...trained, testAccuracy: scored.accuracy };
+      };
+      if (source.kind !== 'supervised') {
+        // No labels were used, so there is no accuracy to report: θ_p is judged by the tickets it gives.
+        const { weightsDigest, trainSeconds, backend } = await fineTune(deps, { ...input, contrastive: source });
+        return { ...none, weightsDigest, trainSeconds, backend };
+      }
+      const evaluation = { split: 'test' as const, batchSize: pretraining.evaluationBatchSize, maxExamples: 0 };
+      const scored = await trainAndScore(deps, input, evaluation);
+      const { trainSeconds, backend } = scored.trained;
+      // Under best-validation, θ_p is the selected epoch's weights.
+      const weightsDigest = scored.selection?.weightsDigest ?? scored.trained.weightsDigest;
+      return { ...none, weightsDigest, trainSeconds, backend, testAccuracy: scored.testAccuracy };
     }
     case 'file':
       return { ...none, weightsDigest: await putWeights(deps.store, await readLayersModelWeights(source.path)) };

@@ -4,7 +4,8 @@ import { InputProducers } from './corrupt-input';
 import type { DriverDeps } from './driver-deps';
 import { ownRecord } from './store-progress';
 import { refs, type PretrainingRecord, type RoundRecord } from './records';
-import { evaluate, fineTune, prune, normalizationOf, type Trained } from './service-calls';
+import { evaluate, fineTune, prune, normalizationOf, type FineTuneInput } from './service-calls';
+import { trainAndScore, type TrainedAndScored } from './train-and-score';
 import { requiredPretraining, requiredRound } from './required-record';
 import { rewindPoint } from './rewind-point';
 
@@ -40,24 +41,41 @@ async function maskOf(
   };
 }
 
+/** A round's training and its scores (null where there are no labels to score). */
+type RoundOutcome = Omit<TrainedAndScored, 'testAccuracy' | 'testLoss'> & {
+  testAccuracy: number | null;
+  testLoss: number | null;
+};
+
 /**
- * Fine-tunes a round's ticket from its rewind point. Downstream, on the task's labels with a fresh head; a
- * pre-training ticket from θ_p whole (same task, same head) with the pre-training's own objective.
+ * Trains a round's ticket from its rewind point and scores it. Downstream, on the task's labels with a
+ * fresh head; a pre-training ticket from θ_p whole (same task, same head) with the pre-training's own
+ * objective, except round 0, which is θ_p itself (the dense model of its own task, already trained).
+ * A contrastive pre-training's tickets have no labels to be scored on: they are judged where they transfer.
  */
-async function trainTicket(
+async function trainRound(
   experiment: Experiment,
   at: { round: number; pretrained: PretrainingRecord; maskDigest: string },
   deps: DriverDeps,
   inputs: InputProducers,
-): Promise<Trained> {
+): Promise<RoundOutcome> {
   const s = experiment.settings;
   const source = s.pretraining.source;
   const onPretraining = s.objective === 'pretraining';
+  const labelled = !onPretraining || source.kind === 'supervised';
+  const normalization = normalizationOf(source);
+  if (onPretraining && at.round === 0) {
+    const trained = { weightsDigest: at.pretrained.weightsDigest, trainSeconds: 0, backend: at.pretrained.backend };
+    if (!labelled) return { trained, testAccuracy: null, testLoss: null };
+    deps.emit({ type: 'phase', phase: 'evaluate' });
+    const input = { model: s.model, dataset: s.task, weightsDigest: trained.weightsDigest, maskDigest: '' };
+    const scored = await evaluate(deps, { ...input, evaluation: s.evaluation, normalization });
+    return { trained, testAccuracy: scored.accuracy, testLoss: scored.loss };
+  }
   const start = onPretraining
     ? { rewindTo: at.pretrained.weightsDigest, freshHead: false }
     : await rewindPoint(experiment, at.round, at.pretrained, { deps, inputs });
-  deps.emit({ type: 'phase', phase: 'finetune' });
-  return fineTune(deps, {
+  const input: FineTuneInput = {
     model: s.model,
     dataset: s.task,
     initWeightsDigest: start.rewindTo,
@@ -65,11 +83,14 @@ async function trainTicket(
     seed: s.seed,
     freshHead: start.freshHead,
     training: s.finetune,
-    normalization: normalizationOf(source),
+    normalization,
     contrastive: onPretraining && (source.kind === 'simclr' || source.kind === 'moco') ? source : undefined,
     // Late rewinding: round 0 keeps θ_k for the rounds after it.
     snapshot: at.round === 0 ? s.rewindAt : undefined,
-  });
+  };
+  if (labelled) return trainAndScore(deps, input, s.evaluation);
+  deps.emit({ type: 'phase', phase: 'finetune' });
+  return { trained: await fineTune(deps, input), testAccuracy: null, testLoss: null };
 }
 
 /**
@@ -101,28 +122,12 @@ async function computeRound(
   const s = experiment.settings;
   const pretrained = await requiredPretraining(experiment, deps, inputs);
   const mask = await maskOf(experiment, round, deps, inputs);
-  const source = s.pretraining.source;
-  const normalization = normalizationOf(source);
-  const onPretraining = s.objective === 'pretraining';
-  const trained: Trained =
-    onPretraining && round === 0
-      ? // θ_p is the dense model of its own task, already trained: round 1 prunes it by magnitude.
-        { weightsDigest: pretrained.weightsDigest, trainSeconds: 0, backend: pretrained.backend }
-      : await trainTicket(experiment, { round, pretrained, maskDigest: mask.maskDigest }, deps, inputs);
-
-  // A contrastive pre-training's tickets have no labels to be scored on: they are judged where they transfer.
-  const labelled = !onPretraining || source.kind === 'supervised';
-  deps.emit({ type: 'phase', phase: 'evaluate' });
-  const scored = labelled
-    ? await evaluate(deps, {
-        model: s.model,
-        dataset: s.task,
-        weightsDigest: trained.weightsDigest,
-        maskDigest: mask.maskDigest,
-        evaluation: s.evaluation,
-        normalization,
-      })
-    : { accuracy: null, loss: null };
+  const { trained, testAccuracy, testLoss, selection } = await trainRound(
+    experiment,
+    { round, pretrained, maskDigest: mask.maskDigest },
+    deps,
+    inputs,
+  );
   const prunable = mask.prunableWeights ?? countPrunable(await getWeightSpecs(store, trained.weightsDigest), s.pruning);
   const record: RoundRecord = {
     experimentId: experiment.id,
@@ -132,8 +137,9 @@ async function computeRound(
     prunableWeights: prunable,
     weightsDigest: trained.weightsDigest,
     ...(trained.snapshotWeightsDigest ? { rewindWeightsDigest: trained.snapshotWeightsDigest } : {}),
-    testAccuracy: scored.accuracy,
-    testLoss: scored.loss,
+    ...(selection ? { selection } : {}),
+    testAccuracy,
+    testLoss,
     trainSeconds: trained.trainSeconds,
     backend: trained.backend,
   };

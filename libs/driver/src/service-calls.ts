@@ -16,6 +16,8 @@ export interface Trained {
   backend: string;
   /** The weights `snapshot` asked for (θ_k); absent when none was. */
   snapshotWeightsDigest?: string;
+  /** With `selection`: the weights of the epoch with the best validation accuracy. */
+  selected?: { weightsDigest: string; epoch: number; validationAccuracy: number };
 }
 
 export interface FineTuneInput {
@@ -34,6 +36,8 @@ export interface FineTuneInput {
   contrastive?: ContrastivePretrainingSpec | undefined;
   /** Also keep the weights after this many steps, or this fraction of them (late rewinding's θ_k). */
   snapshot?: { step: number } | { fraction: number } | undefined;
+  /** Score every epoch on the validation split and keep the best (training.selection: best-validation). */
+  selection?: { maxExamples: number; batchSize: number } | undefined;
 }
 
 function contrastiveToProto(p: ContrastivePretrainingSpec): finetuneV1.ContrastiveObjective {
@@ -73,12 +77,16 @@ export function fineTune(deps: DriverDeps, input: FineTuneInput): Promise<Traine
 async function fineTuneOnce(deps: DriverDeps, input: FineTuneInput): Promise<Trained> {
   const { clients, emit, signal } = deps;
   const { training, contrastive, snapshot, ...request } = input;
-  const { optimizer, augmentation, ...schedule } = training;
+  // training.selection is the driver's to act on: the request carries `selection` (where to score) instead.
+  const { epochs, maxSteps, batchSize, maxExamples, optimizer, augmentation } = training;
   const call = {
     ...request,
     ...(snapshot && 'step' in snapshot ? { snapshotStep: snapshot.step } : {}),
     ...(snapshot && 'fraction' in snapshot ? { snapshotFraction: snapshot.fraction } : {}),
-    ...schedule,
+    epochs,
+    maxSteps,
+    batchSize,
+    maxExamples,
     optimizer,
     augmentation: contrastive ? undefined : augmentationToProto(augmentation),
     contrastive: contrastive ? contrastiveToProto(contrastive) : undefined,
@@ -86,8 +94,17 @@ async function fineTuneOnce(deps: DriverDeps, input: FineTuneInput): Promise<Tra
   for await (const { event } of clients.finetune.fineTune(call, { signal })) {
     if (event?.$case === 'progress') emit({ type: 'progress', ...event.value });
     if (event?.$case === 'result') {
-      const { weightsDigest, trainSeconds, backend, snapshotWeightsDigest } = event.value;
-      return { weightsDigest, trainSeconds, backend, ...(snapshotWeightsDigest ? { snapshotWeightsDigest } : {}) };
+      const { weightsDigest, trainSeconds, backend, snapshotWeightsDigest, selectedWeightsDigest } = event.value;
+      const { selectedEpoch: epoch, validationAccuracy } = event.value;
+      return {
+        weightsDigest,
+        trainSeconds,
+        backend,
+        ...(snapshotWeightsDigest ? { snapshotWeightsDigest } : {}),
+        ...(selectedWeightsDigest
+          ? { selected: { weightsDigest: selectedWeightsDigest, epoch, validationAccuracy } }
+          : {}),
+      };
     }
   }
   throw new Error('fine-tuning ended without a result');

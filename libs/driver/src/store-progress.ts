@@ -134,7 +134,22 @@ export class StoreProgressCache {
 /** What results.json says of a round or a branch: the published subset of its record. */
 function scored(r: RoundRecord | BranchRecord) {
   const { round, sparsity, remainingWeights, testAccuracy, testLoss, trainSeconds, maskDigest, weightsDigest } = r;
-  return { round, sparsity, remainingWeights, testAccuracy, testLoss, trainSeconds, maskDigest, weightsDigest };
+  const selected = r.selection && {
+    validationAccuracy: r.selection.validationAccuracy,
+    selectedEpoch: r.selection.epoch,
+    lastTestAccuracy: r.selection.lastTestAccuracy,
+  };
+  return {
+    round,
+    sparsity,
+    remainingWeights,
+    testAccuracy,
+    testLoss,
+    trainSeconds,
+    maskDigest,
+    weightsDigest,
+    ...selected,
+  };
 }
 
 function roundResult(r: RoundRecord): RoundResult {

@@ -11,8 +11,12 @@ import { putWeights, type ArtifactStore } from '@lth/store';
 import {
   activeBackend,
   backendUsable,
+  batchTensors,
   checkBatchFits,
   ContrastiveObjective,
+  Evaluator,
+  type BatchLayout,
+  type Network,
   MaskedTrainer,
   SupervisedObjective,
   type ContrastiveSettings,
@@ -126,6 +130,28 @@ export function fineTuneService(
 ): ServiceBinding {
   // TF.js runs one kernel at a time per process: concurrent trainings would only interleave.
   const slots = new Semaphore(options.maxConcurrent, options.maxQueued);
+  /** The network's accuracy on (part of) the dataset's validation split, as it stands. */
+  async function validationAccuracy(
+    network: Network,
+    on: { dataset: string; layout: BatchLayout },
+    selection: finetuneV1.ValidationSelection,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    const { dataset, layout } = on;
+    const evaluator = new Evaluator(network);
+    try {
+      const options = { seed: 0, batchSize: selection.batchSize, shuffle: false, maxExamples: selection.maxExamples };
+      for await (const batch of feed.batches(dataset, 'validation', options, signal)) {
+        const { x, y } = batchTensors(batch.pixels, batch.labels, layout);
+        evaluator.add(x, y);
+        x.dispose();
+        y.dispose();
+      }
+      return (await evaluator.result()).accuracy;
+    } finally {
+      evaluator.dispose();
+    }
+  }
   const implementation: finetuneV1.FineTuneServiceImplementation = {
     async *fineTune(req, ctx: CallContext) {
       requireModel(req.model);
@@ -133,6 +159,10 @@ export function fineTuneService(
       if (req.batchSize === 0) throw new InvalidArgumentError('batch_size must be at least 1');
       const optimizer = optimizerFromProto(req.optimizer);
       const contrastive = contrastiveFromProto(req.contrastive, req.batchSize);
+      if (req.selection && contrastive)
+        throw new InvalidArgumentError('selection scores labels: it does not apply to a contrastive objective');
+      if (req.selection && req.selection.batchSize === 0)
+        throw new InvalidArgumentError('selection.batch_size must be at least 1');
       const info = await feed.describe(req.dataset);
       const normalization = inputNormalization(req.normalization, info.channels);
       const release = await slots.acquire(ctx.signal);
@@ -155,6 +185,7 @@ export function fineTuneService(
         const epochs = req.epochs || Math.ceil(req.maxSteps / stepsPerEpoch);
         const totalSteps = req.maxSteps > 0 ? Math.min(req.maxSteps, epochs * stepsPerEpoch) : epochs * stepsPerEpoch;
         const snapshotAt = snapshotStepOf(req, totalSteps);
+        let selected = { weightsDigest: '', epoch: 0, accuracy: -1 };
         let snapshot = { weightsDigest: '', step: 0 };
         const takeSnapshot = async () => {
           snapshot = { weightsDigest: await putWeights(store, await network!.getWeights()), step };
@@ -207,6 +238,18 @@ export function fineTuneService(
             askedAt = performance.now();
             stats.stepSeconds += (askedAt - stepStart) / 1000;
           }
+          if (req.selection) {
+            const accuracy = await validationAccuracy(
+              network,
+              { dataset: req.dataset, layout },
+              req.selection,
+              ctx.signal,
+            );
+            // Ties keep the earlier epoch.
+            if (accuracy > selected.accuracy) {
+              selected = { weightsDigest: await putWeights(store, await network.getWeights()), epoch, accuracy };
+            }
+          }
         }
         if (snapshotAt !== undefined && snapshot.weightsDigest === '') await takeSnapshot();
         const weights = await network.getWeights();
@@ -232,6 +275,9 @@ export function fineTuneService(
               backend: activeBackend(),
               snapshotWeightsDigest: snapshot.weightsDigest,
               snapshotStep: snapshot.step,
+              selectedWeightsDigest: selected.weightsDigest,
+              selectedEpoch: selected.epoch,
+              validationAccuracy: Math.max(selected.accuracy, 0),
             },
           },
         };

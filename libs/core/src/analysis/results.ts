@@ -19,6 +19,13 @@ export interface RoundResult {
   trainSeconds: number;
   maskDigest: string;
   weightsDigest: string;
+  /**
+   * Under `selection: best-validation` only: the epoch (0-based) whose validation accuracy was best, that
+   * accuracy, and the last epoch's test accuracy (`testAccuracy` is the selected epoch's).
+   */
+  validationAccuracy?: number;
+  selectedEpoch?: number;
+  lastTestAccuracy?: number;
 }
 
 export interface ExperimentResult {

@@ -82,6 +82,12 @@ export const trainingSchema = z
     maxExamples: count32.default(0),
     optimizer: optimizerSchema.default(() => optimizerSchema.parse({})),
     augmentation: augmentationSchema.default(() => augmentationSchema.parse({})),
+    /**
+     * Which weights a training reports: `last`, or `best-validation` (the paper's): the epoch with the best
+     * accuracy on the validation split, scored after every epoch; the test accuracy is then that epoch's,
+     * and the last epoch's is kept beside it. IMP prunes the last weights either way.
+     */
+    selection: z.enum(['last', 'best-validation']).default('last'),
   })
   .strict();
 
@@ -137,6 +143,12 @@ const augmentationIssue = {
   message: 'a contrastive pre-training augments by `views`; leave training.augmentation unset',
   path: ['training', 'augmentation'],
 };
+/** Selection scores labels, which a contrastive pre-training does not use. */
+const noSelection = (p: { training: TrainingInput }) => p.training.selection === 'last';
+const selectionIssue = {
+  message: 'a contrastive pre-training has no labels to select by: leave training.selection unset',
+  path: ['training', 'selection'],
+};
 
 const simclrPretraining = z
   .object({
@@ -148,6 +160,7 @@ const simclrPretraining = z
   })
   .strict()
   .refine(noSupervisedAugmentation, augmentationIssue)
+  .refine(noSelection, selectionIssue)
   .refine((p) => p.training.batchSize >= 2, {
     message: "SimCLR needs at least 2 images a batch (each is the others' negative)",
     path: ['training', 'batchSize'],
@@ -166,7 +179,8 @@ const mocoPretraining = z
     views: viewRecipeSchema.default(() => viewRecipeSchema.parse({})),
   })
   .strict()
-  .refine(noSupervisedAugmentation, augmentationIssue);
+  .refine(noSupervisedAugmentation, augmentationIssue)
+  .refine(noSelection, selectionIssue);
 
 const filePretraining = z
   .object({
