@@ -62,3 +62,4 @@ export {
 export { quote, QUOTE_MAX } from './quote';
 export { learningRateAt, type TrainingPosition } from './training/learning-rate';
 export { drawViews, type ViewRecipe, type ViewDraws } from './training/contrastive-views';
+export { improvesSelection, type SelectedEpoch } from './training/model-selection';

@@ -1,5 +1,7 @@
 import {
   deriveSeed,
+  improvesSelection,
+  type SelectedEpoch,
   learningRateAt,
   InvalidArgumentError,
   optimizerSchema,
@@ -185,7 +187,7 @@ export function fineTuneService(
         const epochs = req.epochs || Math.ceil(req.maxSteps / stepsPerEpoch);
         const totalSteps = req.maxSteps > 0 ? Math.min(req.maxSteps, epochs * stepsPerEpoch) : epochs * stepsPerEpoch;
         const snapshotAt = snapshotStepOf(req, totalSteps);
-        let selected = { weightsDigest: '', epoch: 0, accuracy: -1 };
+        let selected: (SelectedEpoch & { weightsDigest: string }) | undefined;
         let snapshot = { weightsDigest: '', step: 0 };
         const takeSnapshot = async () => {
           snapshot = { weightsDigest: await putWeights(store, await network!.getWeights()), step };
@@ -245,9 +247,9 @@ export function fineTuneService(
               req.selection,
               ctx.signal,
             );
-            // Ties keep the earlier epoch.
-            if (accuracy > selected.accuracy) {
-              selected = { weightsDigest: await putWeights(store, await network.getWeights()), epoch, accuracy };
+            if (improvesSelection(selected, accuracy)) {
+              const weightsDigest = await putWeights(store, await network.getWeights());
+              selected = { weightsDigest, epoch, validationAccuracy: accuracy };
             }
           }
         }
@@ -275,9 +277,9 @@ export function fineTuneService(
               backend: activeBackend(),
               snapshotWeightsDigest: snapshot.weightsDigest,
               snapshotStep: snapshot.step,
-              selectedWeightsDigest: selected.weightsDigest,
-              selectedEpoch: selected.epoch,
-              validationAccuracy: Math.max(selected.accuracy, 0),
+              selectedWeightsDigest: selected?.weightsDigest ?? '',
+              selectedEpoch: selected?.epoch ?? 0,
+              validationAccuracy: selected?.validationAccuracy ?? 0,
             },
           },
         };

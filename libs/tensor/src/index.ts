@@ -13,7 +13,12 @@ export { Network } from './network';
 export { batchTensors, scaledPixels, normalized, type BatchLayout, type InputNormalization } from './pixels';
 export { MaskedTrainer } from './masked-trainer';
 export { SupervisedObjective, type TrainingObjective, type TrainingBatch } from './training-objective';
-export { ContrastiveObjective, type ContrastiveSettings } from './contrastive/contrastive-objective';
+export {
+  ContrastiveObjective,
+  momentumUpdate,
+  enqueued,
+  type ContrastiveSettings,
+} from './contrastive/contrastive-objective';
 export { viewOf } from './contrastive/views';
 export { ntXentLoss, queueInfoNceLoss } from './contrastive/losses';
 export { checkBatchFits } from './memory-estimate';

@@ -20,6 +20,21 @@ export interface ContrastiveSettings {
   views: ViewRecipe;
 }
 
+/** MoCo's momentum update: each key variable becomes m k + (1 - m) q of its query variable. */
+export function momentumUpdate(keys: readonly tf.Variable[], queries: readonly tf.Variable[], m: number): void {
+  tf.tidy(() => {
+    keys.forEach((k, i) => k.assign(tf.add(tf.mul(k, m), tf.mul(queries[i]!, 1 - m))));
+  });
+}
+
+/**
+ * MoCo's queue after a batch: the newest keys first, the oldest dropped, the length kept (first in, first
+ * out). The caller owns the result and still owns both inputs.
+ */
+export function enqueued(queue: tf.Tensor2D, keys: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.concat([keys, queue], 0).slice(0, queue.shape[0]) as tf.Tensor2D);
+}
+
 /** The encoder: the network up to its classifier's input (the head is not part of what is learned). */
 function encoderOf(network: Network): tf.LayersModel {
   const features = network.model.getLayer(HEAD).input as tf.SymbolicTensor;
@@ -105,7 +120,7 @@ export class ContrastiveObjective implements TrainingObjective {
         position.learningRate,
       );
       this.followQuery();
-      this.queue = tf.tidy(() => tf.concat([keys, queue], 0).slice(0, queue.shape[0]) as tf.Tensor2D);
+      this.queue = enqueued(queue, keys);
       tf.dispose([keys, queue]);
     }
     tf.dispose([v1, v2]);

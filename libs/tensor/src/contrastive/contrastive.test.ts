@@ -6,7 +6,7 @@ import { initBackend } from '../backend';
 import { MaskedTrainer } from '../masked-trainer';
 import { Network } from '../network';
 import { TEST_OPTIMIZER } from '../test-optimizer';
-import { ContrastiveObjective, type ContrastiveSettings } from './contrastive-objective';
+import { ContrastiveObjective, enqueued, momentumUpdate, type ContrastiveSettings } from './contrastive-objective';
 import { ntXentLoss, queueInfoNceLoss } from './losses';
 import { viewOf } from './views';
 
@@ -57,6 +57,20 @@ test("MoCo's InfoNCE equals its definition: the key first, then the queue", () =
   const loss = queueInfoNceLoss(tf.tensor2d(q), tf.tensor2d(k), tf.tensor2d(queue), 0.2);
   assert.ok(Math.abs(loss.dataSync()[0]! - expected) < 1e-4, `${loss.dataSync()[0]} vs ${expected}`);
   tf.dispose(loss);
+});
+
+test("MoCo's key encoder follows the query by m k + (1 - m) q; its queue is first in, first out, its size kept", () => {
+  const key = tf.variable(tf.tensor1d([1, 2, 4]));
+  const query = tf.variable(tf.tensor1d([3, 2, 0]));
+  momentumUpdate([key], [query], 0.75);
+  assert.deepEqual(Array.from(key.dataSync()), [1.5, 2, 3]);
+  assert.deepEqual(Array.from(query.dataSync()), [3, 2, 0], 'the query is not touched');
+  const queue = tf.tensor2d([[1], [2], [3], [4]]);
+  const once = enqueued(queue, tf.tensor2d([[5], [6]]));
+  assert.deepEqual(Array.from(once.dataSync()), [5, 6, 1, 2], 'the newest in front, the two oldest dropped');
+  const twice = enqueued(once, tf.tensor2d([[7], [8], [9]]));
+  assert.deepEqual(Array.from(twice.dataSync()), [7, 8, 9, 5]);
+  tf.dispose([key, query, queue, once, twice]);
 });
 
 const still: ViewRecipe = {
