@@ -63,3 +63,4 @@ export { quote, QUOTE_MAX } from './quote';
 export { learningRateAt, type TrainingPosition } from './training/learning-rate';
 export { drawViews, type ViewRecipe, type ViewDraws } from './training/contrastive-views';
 export { improvesSelection, type SelectedEpoch } from './training/model-selection';
+export { TRAINING_RECIPES, TRAINING_RECIPE_NAMES, type TrainingRecipeName } from './spec/training-recipes';

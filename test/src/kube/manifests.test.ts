@@ -5,7 +5,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Ajv from 'ajv';
-import { toJsonSchema } from './structural-schema';
+import { pruneAndDefault, toJsonSchema } from './structural-schema';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { parseCampaign, validateCampaign } from '@lth/core';
 import { campaignCrd } from '@lth/kube-core';
@@ -97,6 +97,28 @@ test('the CRD schema and `lth validate` accept and reject the same campaigns', a
     assert.equal(byZod, valid, `lth validate on ${label}`);
     assert.equal(byCrd, valid, `CRD schema on ${label}: ${JSON.stringify(validate.errors)}`);
   }
+});
+
+test('a recipe survives the API server: stored as the CRD keeps it, it means what lth validate reads', async () => {
+  const crd = await crdFile();
+  const version = ((crd['spec'] as Schema)['versions'] as Schema[])[0]!;
+  const spec = (((version['schema'] as Schema)['openAPIV3Schema'] as Schema)['properties'] as Schema)['spec'] as Schema;
+  const text = `
+name: recipes
+models: [lenet-300-100]
+pretrainings: [{ name: sup, kind: supervised, dataset: fashion-mnist, training: { recipe: digits, epochs: 2 } }]
+tasks: [mnist]
+finetune: { recipe: cifar, optimizer: { learningRate: 0.05 } }
+pretrainingTickets: { training: { recipe: pretraining-tickets } }
+`;
+  // What the API server stores: unknown fields pruned, its defaults (the CRD declares none) filled.
+  const stored = pruneAndDefault(parseYaml(text), spec);
+  assert.deepEqual(validateCampaign(stored), parseCampaign(text));
+  const local = parseCampaign(text);
+  assert.deepEqual(local.finetune.optimizer.milestones, [91, 136]);
+  assert.equal(local.finetune.optimizer.learningRate, 0.05);
+  assert.equal(local.pretrainings[0]!.kind === 'supervised' && local.pretrainings[0]!.training.epochs, 2);
+  assert.equal(local.pretrainingTickets!.training!.optimizer.learningRate, 0.01);
 });
 
 test('the sample custom resource holds a valid campaign', async () => {

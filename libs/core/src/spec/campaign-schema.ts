@@ -3,6 +3,7 @@ import { quote } from '../quote';
 import { roundsToReach } from '../ladder';
 import { TORCHVISION_DEPTHS } from '../models/torchvision-resnet';
 import { datasetSourcesSchema } from './dataset-source';
+import { TRAINING_RECIPE_NAMES } from './training-recipes';
 import { MATCHING_RULES } from '../analysis/replicate-aggregates';
 import { NAME_PATTERN_MAX_LENGTH, NAME_PATTERNS_MAX, namePatternError } from '../pruning/name-pattern';
 
@@ -74,6 +75,11 @@ export const IMAGENET_NORMALIZATION = { mean: [0.485, 0.456, 0.406], std: [0.229
 
 export const trainingSchema = z
   .object({
+    /**
+     * A default recipe per task family to start from (`TRAINING_RECIPES`: digits, cifar, imagenet,
+     * pretraining-tickets); fields given beside it win. Expanded before anything else reads the campaign.
+     */
+    recipe: z.enum(TRAINING_RECIPE_NAMES).optional(),
     epochs: z.number().int().positive().max(10_000).default(1),
     /** Stop after this many steps; 0 runs every epoch. */
     maxSteps: count32.default(0),

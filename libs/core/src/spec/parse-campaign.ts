@@ -2,6 +2,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { campaignSchema, type CampaignSpec } from './campaign-schema';
 import { InvalidArgumentError } from '../errors';
+import { withRecipesExpanded } from './training-recipes';
 
 export interface SpecIssue {
   /** Dotted path of the field at fault, e.g. `finetune.optimizer.learningRate` or `pretrainings[1].kind`. */
@@ -37,7 +38,8 @@ function zodIssues(error: z.ZodError): SpecIssue[] {
 
 /** Validates an already-parsed document (a CR's spec, say). */
 export function validateCampaign(document: unknown): CampaignSpec {
-  const result = campaignSchema.safeParse(document);
+  // A recipe is a starting point, not a setting: it is expanded first, so ids see only what it set.
+  const result = campaignSchema.safeParse(withRecipesExpanded(document));
   if (!result.success) throw new CampaignSpecError(zodIssues(result.error));
   return result.data;
 }
