@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { dataClient, GrpcStatus, openChannel, splitEnum, type DataClient, type dataV1 } from '@lth/grpc-kit';
 import { CLI, PROGRAMS, tempDir } from './harness';
+import { readFileSync } from 'node:fs';
+import type { CampaignResults } from '@lth/core';
+import { ArtifactStore, checkDigest, getWeightSpecs } from '@lth/store';
 import { expectStatus, spawnService } from './calls';
 
 /** Debian's python3 with python3-scipy (.ci/run installs it): writes SVHN's .mat files as scipy does. */
@@ -216,6 +219,49 @@ ${datasets}
   const folder = spawnSync(process.execPath, [CLI, 'validate', join(dir, 'folder.yaml')], { encoding: 'utf8' });
   assert.equal(folder.status, 2);
   assert.match(folder.stderr, /datasets\[0\]\.image: image \(height, width, channels\) is required for image-folder/);
+});
+
+test('a ticket moved to a task of other images gets a fresh stem that fits them, and a fresh head', async () => {
+  const file = join(dir, 'transfer.yaml');
+  await writeFile(
+    file,
+    `
+name: transfer-stem
+models: [resnet-8]
+pretrainings:
+  - name: sup
+    kind: supervised
+    dataset: mnist
+    training: { epochs: 1, maxSteps: 3, batchSize: 16, maxExamples: 64 }
+tasks: [mnist]
+datasets:
+  - { name: my-cifar10, format: cifar-10, path: ${join(dir, 'cifar-10-batches-bin')}, validation: 5 }
+imp: { rounds: 1 }
+transfer: { to: [my-cifar10] }
+finetune: { epochs: 1, maxSteps: 2, batchSize: 4, maxExamples: 8 }
+evaluation: { maxExamples: 100 }
+`,
+  );
+  const out = join(dir, 'transfer-out');
+  const store = join(dir, 'transfer-store');
+  const run = spawnSync(process.execPath, [CLI, 'run', file, '--out', out, '--store', store, '--quiet'], {
+    encoding: 'utf8',
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as CampaignResults;
+  const [experiment] = results.experiments;
+  const transfers = experiment!.branches.filter((b) => b.kind === 'transfer');
+  assert.deepEqual(
+    transfers.map((t) => `${t.round}:${t.task}`),
+    ['0:my-cifar10', '1:my-cifar10'],
+  );
+  const shapes = async (digest: string) =>
+    new Map((await getWeightSpecs(new ArtifactStore(store), checkDigest(digest))).map((w) => [w.name, w.shape]));
+  const ticket = await shapes(experiment!.rounds[1]!.weightsDigest);
+  const moved = await shapes(transfers[1]!.weightsDigest);
+  assert.deepEqual(ticket.get('stem/kernel'), [3, 3, 1, 16], 'θ_p and its tickets see grey digits');
+  assert.deepEqual(moved.get('stem/kernel'), [3, 3, 3, 16], 'the moved ticket a stem for colour images');
+  assert.equal(transfers[1]!.maskDigest, experiment!.rounds[1]!.maskDigest, 'under the same mask');
 });
 
 test("training batches get the dataset's own augmentation, the same for the same seed; MNIST's is none", async () => {

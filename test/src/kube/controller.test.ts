@@ -248,6 +248,49 @@ test('branches and transfers run as Jobs of their own once their round is done; 
   }
 });
 
+test('a SimCLR pre-training, its tickets and their transfer run as Jobs; results equal lth run', async () => {
+  const controller = startController('ssl');
+  const yaml = `
+name: ssl
+models: [lenet-300-100]
+pretrainings:
+  - name: simclr
+    kind: simclr
+    dataset: fashion-mnist
+    training: { epochs: 1, maxSteps: 4, batchSize: 32, maxExamples: 128 }
+    projection: { hidden: 16, dim: 8 }
+tasks: [mnist]
+imp: { rounds: 1 }
+pretrainingTickets: { training: { epochs: 1, maxSteps: 2, batchSize: 32, maxExamples: 64 } }
+transfer: { from: [pretraining-tickets], to: [mnist] }
+finetune: { epochs: 1, batchSize: 64, maxExamples: 320 }
+evaluation: { maxExamples: 300 }
+`;
+  try {
+    await submit('ssl', yaml);
+    const status = await waitFor('ssl to succeed', () =>
+      statusOf('ssl')?.phase === 'Succeeded' ? statusOf('ssl') : undefined,
+    );
+    assert.equal(status.progress, '2/2', 'the downstream experiment and the pre-training tickets');
+    const out = join(dir, 'ssl-results');
+    const res = await cli(['results', 'ssl', '--namespace', 'lth', '--store', storeRoot, '--out', out]);
+    assert.equal(res.status, 0, res.stderr);
+    const cluster = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as CampaignResults;
+    assert.deepEqual(
+      cluster.transfers.map((t) => `${t.from}->${t.task}:${t.rounds.length}`),
+      ['pretraining-tickets->mnist:2'],
+    );
+    const local = join(dir, 'ssl-local');
+    await writeFile(`${local}.yaml`, yaml);
+    const run = await cli(['run', `${local}.yaml`, '--out', local, '--store', join(dir, 'local-store'), '--quiet']);
+    assert.equal(run.status, 0, run.stderr);
+    const fromRun = JSON.parse(await readFile(join(local, 'results.json'), 'utf8')) as CampaignResults;
+    assert.deepEqual(withoutTimes(cluster), withoutTimes(fromRun));
+  } finally {
+    await stopController(controller);
+  }
+});
+
 test('a finished campaign is left alone: no reconcile, no status write, no Event', async () => {
   const port = await freePort();
   const controller = startController('quiet', port);
