@@ -166,6 +166,24 @@ const withoutTimes = (r: CampaignResults) => ({
   })),
 });
 
+/** `lth results` of a cluster campaign, from the shared store. */
+async function clusterResults(name: string): Promise<CampaignResults> {
+  const out = join(dir, `${name}-results`);
+  const res = await cli(['results', name, '--namespace', 'lth', '--store', storeRoot, '--out', out]);
+  assert.equal(res.status, 0, res.stderr);
+  return JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as CampaignResults;
+}
+
+/** The same campaign through `lth run` on this machine gives the same results, times aside. */
+async function assertEqualsLthRun(name: string, yaml: string, cluster: CampaignResults): Promise<void> {
+  const local = join(dir, `${name}-local`);
+  await writeFile(`${local}.yaml`, yaml);
+  const run = await cli(['run', `${local}.yaml`, '--out', local, '--store', join(dir, 'local-store'), '--quiet']);
+  assert.equal(run.status, 0, run.stderr);
+  const fromRun = JSON.parse(await readFile(join(local, 'results.json'), 'utf8')) as CampaignResults;
+  assert.deepEqual(withoutTimes(cluster), withoutTimes(fromRun));
+}
+
 test('a Campaign custom resource runs end to end as Jobs, and its results equal lth run on the same spec', async () => {
   const controller = startController('solo');
   try {
@@ -194,16 +212,7 @@ test('a Campaign custom resource runs end to end as Jobs, and its results equal 
     const events = api.list('events', 'lth').map((e) => e['reason']);
     assert.ok(events.includes('RoundStarted') && events.includes('RoundFinished'));
 
-    const out = join(dir, 'alpha-results');
-    const res = await cli(['results', 'alpha', '--namespace', 'lth', '--store', storeRoot, '--out', out]);
-    assert.equal(res.status, 0, res.stderr);
-    const cluster = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as CampaignResults;
-    const local = join(dir, 'alpha-local');
-    await writeFile(`${local}.yaml`, campaignYaml('alpha', [0, 1]));
-    const run = await cli(['run', `${local}.yaml`, '--out', local, '--store', join(dir, 'local-store'), '--quiet']);
-    assert.equal(run.status, 0, run.stderr);
-    const fromRun = JSON.parse(await readFile(join(local, 'results.json'), 'utf8')) as CampaignResults;
-    assert.deepEqual(withoutTimes(cluster), withoutTimes(fromRun));
+    await assertEqualsLthRun('alpha', campaignYaml('alpha', [0, 1]), await clusterResults('alpha'));
   } finally {
     await stopController(controller);
   }
@@ -237,12 +246,7 @@ test('branches and transfers run as Jobs of their own once their round is done; 
       cluster.experiments[0]!.branches.map((b) => `${b.kind}@${b.round}:${b.task}`),
       ['transfer@1:fashion-mnist', 'reversed-mask@2:mnist', 'transfer@2:fashion-mnist'],
     );
-    const local = join(dir, 'branchy-local');
-    await writeFile(`${local}.yaml`, campaignYaml('branchy', [0], extra));
-    const run = await cli(['run', `${local}.yaml`, '--out', local, '--store', join(dir, 'local-store'), '--quiet']);
-    assert.equal(run.status, 0, run.stderr);
-    const fromRun = JSON.parse(await readFile(join(local, 'results.json'), 'utf8')) as CampaignResults;
-    assert.deepEqual(withoutTimes(cluster), withoutTimes(fromRun));
+    await assertEqualsLthRun('branchy', campaignYaml('branchy', [0], extra), cluster);
   } finally {
     await stopController(controller);
   }
@@ -272,20 +276,12 @@ evaluation: { maxExamples: 300 }
       statusOf('ssl')?.phase === 'Succeeded' ? statusOf('ssl') : undefined,
     );
     assert.equal(status.progress, '2/2', 'the downstream experiment and the pre-training tickets');
-    const out = join(dir, 'ssl-results');
-    const res = await cli(['results', 'ssl', '--namespace', 'lth', '--store', storeRoot, '--out', out]);
-    assert.equal(res.status, 0, res.stderr);
-    const cluster = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as CampaignResults;
+    const cluster = await clusterResults('ssl');
     assert.deepEqual(
       cluster.transfers.map((t) => `${t.from}->${t.task}:${t.rounds.length}`),
       ['pretraining-tickets->mnist:2'],
     );
-    const local = join(dir, 'ssl-local');
-    await writeFile(`${local}.yaml`, yaml);
-    const run = await cli(['run', `${local}.yaml`, '--out', local, '--store', join(dir, 'local-store'), '--quiet']);
-    assert.equal(run.status, 0, run.stderr);
-    const fromRun = JSON.parse(await readFile(join(local, 'results.json'), 'utf8')) as CampaignResults;
-    assert.deepEqual(withoutTimes(cluster), withoutTimes(fromRun));
+    await assertEqualsLthRun('ssl', yaml, cluster);
   } finally {
     await stopController(controller);
   }
