@@ -46,19 +46,11 @@ export { randomMaskLike, reversedMask } from './pruning/random-prune';
 export { maskStats, type MaskStats, type LayerSparsity } from './pruning/sparsity';
 export { encodeMask, decodeMask } from './pruning/mask-codec';
 export * from './analysis/results';
-export { type BranchResult, type BranchAggregate } from './analysis/branch-aggregates';
-export { aggregateTransfers, type TransferAggregate } from './analysis/transfer-aggregates';
+export { aggregateTransfers } from './analysis/transfer-aggregates';
 export { isMatching, denseAccuracyOf, winningSparsity, summarizeExperiment } from './analysis/tickets';
 export { resultsToCsv, branchesToCsv } from './analysis/results-csv';
 export { encodeWeights, decodeWeights, applyMask, type WeightSpec } from './weights/weights-format';
-export {
-  aggregateReplicates,
-  MATCHING_RULES,
-  type MatchingRule,
-  type SettingAggregate,
-  type AggregateRound,
-  type ScoredRound,
-} from './analysis/replicate-aggregates';
+export { aggregateReplicates } from './analysis/replicate-aggregates';
 export { quote, QUOTE_MAX } from './quote';
 export { learningRateAt, type TrainingPosition } from './training/learning-rate';
 export { drawViews, type ViewRecipe, type ViewDraws } from './training/contrastive-views';

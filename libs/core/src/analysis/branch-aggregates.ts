@@ -1,27 +1,5 @@
-import type { BranchKind } from '../spec/branch-runs';
-import type { RoundResult } from './results';
+import type { BranchAggregate, BranchResult } from './results';
 import { meanAndStd } from './statistics';
-
-/** A finished branch of a round, as results.json publishes it. */
-export interface BranchResult extends Omit<RoundResult, 'density' | 'testAccuracy' | 'testLoss'> {
-  kind: BranchKind;
-  /** A branch always trains on labels: it is always scored. */
-  testAccuracy: number;
-  testLoss: number;
-  /** Where it trained and was evaluated: the experiment's task, or a transfer's target. */
-  task: string;
-}
-
-/** One branch kind at one round of a setting, over the replicates that finished it. */
-export interface BranchAggregate {
-  kind: BranchKind;
-  round: number;
-  sparsity: number;
-  meanAccuracy: number;
-  /** Sample standard deviation; null with one replicate. */
-  stdAccuracy: number | null;
-  replicates: number;
-}
 
 export interface WithBranches {
   model: string;

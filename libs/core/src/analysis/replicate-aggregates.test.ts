@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { aggregateReplicates } from './replicate-aggregates';
 import type { ExperimentResult, RoundResult } from './results';
-import type { BranchResult } from './branch-aggregates';
+import type { BranchResult } from './results';
 import { aggregateTransfers } from './transfer-aggregates';
 
 const round = (r: number, testAccuracy: number): RoundResult => ({

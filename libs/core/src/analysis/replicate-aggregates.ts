@@ -1,13 +1,6 @@
-import { aggregateBranches, type BranchAggregate, type BranchResult } from './branch-aggregates';
+import { aggregateBranches } from './branch-aggregates';
+import type { AggregateRound, BranchResult, MatchingRule, ScoredRound, SettingAggregate } from './results';
 import { meanAndStd } from './statistics';
-
-/** A finished round, as far as the science needs it. */
-export interface ScoredRound {
-  round: number;
-  sparsity: number;
-  /** Null where a round has nothing to score (a contrastive pre-training ticket: no labels). */
-  testAccuracy: number | null;
-}
 
 /** What aggregation reads of an experiment's results. */
 export interface ReplicateResult {
@@ -21,45 +14,6 @@ export interface ReplicateResult {
   rounds: readonly ScoredRound[];
   /** Its branches' results, averaged into the setting's `branches` (transfers aside). */
   branches?: readonly BranchResult[];
-}
-
-/**
- * When a pruned round counts as matching over replicates (the paper: "no worse than the dense model
- * over the runs"). `mean`: its mean accuracy is at least the dense mean. `within-one-std`: its mean plus
- * one (sample) standard deviation is; the looser reading some follow-up work uses.
- */
-export const MATCHING_RULES = ['mean', 'within-one-std'] as const;
-export type MatchingRule = (typeof MATCHING_RULES)[number];
-
-/** One round of a setting, over the replicates that finished it. */
-export interface AggregateRound {
-  round: number;
-  /** Sparsity is the same for every replicate of a round (up to rounding): its mean. */
-  sparsity: number;
-  meanAccuracy: number;
-  /** Sample standard deviation (n - 1); null with one replicate. */
-  stdAccuracy: number | null;
-  replicates: number;
-  /** Null for round 0 (dense), and until every replicate has finished this round and round 0. */
-  matching: boolean | null;
-}
-
-/** The replicates (seeds) of one setting: same model, pre-training, task and rewind point. */
-export interface SettingAggregate {
-  model: string;
-  pretraining: string;
-  task: string;
-  rewind: string;
-  /** Downstream IMP, or pre-training tickets (whose task is the pre-training's dataset). */
-  objective: 'downstream' | 'pretraining';
-  seeds: number[];
-  denseMeanAccuracy: number | null;
-  denseStdAccuracy: number | null;
-  /** The sparsest matching round's sparsity under the rule; null when none is. */
-  winningSparsity: number | null;
-  rounds: AggregateRound[];
-  /** The baselines, per kind and round. */
-  branches: BranchAggregate[];
 }
 
 /**

@@ -1,6 +1,7 @@
-import type { BranchResult } from './branch-aggregates';
-import type { TransferAggregate } from './transfer-aggregates';
-import type { MatchingRule, SettingAggregate } from './replicate-aggregates';
+import type { BranchKind } from '../spec/branch-runs';
+import type { MatchingRule } from '../spec/campaign-schema';
+
+export type { MatchingRule };
 
 /**
  * A campaign's results. results.json is this shape with one published difference: the dense
@@ -55,6 +56,72 @@ export interface CampaignResults {
   /** Each setting's tickets on other tasks, averaged over replicates (the transfer matrix). */
   transfers: TransferAggregate[];
 }
+
+/** A finished round, as far as the science needs it. */
+export interface ScoredRound {
+  round: number;
+  sparsity: number;
+  /** Null where a round has nothing to score (a contrastive pre-training ticket: no labels). */
+  testAccuracy: number | null;
+}
+
+/** A finished branch of a round, as results.json publishes it. */
+export interface BranchResult extends Omit<RoundResult, 'density' | 'testAccuracy' | 'testLoss'> {
+  kind: BranchKind;
+  /** A branch always trains on labels: it is always scored. */
+  testAccuracy: number;
+  testLoss: number;
+  /** Where it trained and was evaluated: the experiment's task, or a transfer's target. */
+  task: string;
+}
+
+/** One branch kind at one round of a setting, over the replicates that finished it. */
+export interface BranchAggregate {
+  kind: BranchKind;
+  round: number;
+  sparsity: number;
+  meanAccuracy: number;
+  /** Sample standard deviation; null with one replicate. */
+  stdAccuracy: number | null;
+  replicates: number;
+}
+
+/** One round of a setting, over the replicates that finished it. */
+export interface AggregateRound {
+  round: number;
+  /** Sparsity is the same for every replicate of a round (up to rounding): its mean. */
+  sparsity: number;
+  meanAccuracy: number;
+  /** Sample standard deviation (n - 1); null with one replicate. */
+  stdAccuracy: number | null;
+  replicates: number;
+  /** Null for round 0 (dense), and until every replicate has finished this round and round 0. */
+  matching: boolean | null;
+}
+
+/** The replicates (seeds) of one setting: same model, pre-training, task and rewind point. */
+export interface SettingAggregate {
+  model: string;
+  pretraining: string;
+  task: string;
+  rewind: string;
+  /** Downstream IMP, or pre-training tickets (whose task is the pre-training's dataset). */
+  objective: 'downstream' | 'pretraining';
+  seeds: number[];
+  denseMeanAccuracy: number | null;
+  denseStdAccuracy: number | null;
+  /** The sparsest matching round's sparsity under the rule; null when none is. */
+  winningSparsity: number | null;
+  rounds: AggregateRound[];
+  /** The baselines, per kind and round. */
+  branches: BranchAggregate[];
+}
+
+/**
+ * The transfer of one setting's tickets from where they were found (`from`: a task, or
+ * `pretraining-tickets`) to another task (`task`), over replicates.
+ */
+export type TransferAggregate = SettingAggregate & { from: string };
 
 /** results.json: the published field names (`baselineAccuracy` for the dense accuracy). */
 export function resultsJson(results: CampaignResults): string {

@@ -1,5 +1,4 @@
-import type { ScoredRound } from './replicate-aggregates';
-import type { ExperimentResult, RoundResult } from './results';
+import type { ExperimentResult, RoundResult, ScoredRound } from './results';
 
 /** A subnetwork is matching when it is no worse than the dense model (round 0). */
 export function isMatching(round: Pick<RoundResult, 'testAccuracy'>, denseAccuracy: number): boolean {

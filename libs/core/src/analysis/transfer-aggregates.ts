@@ -1,17 +1,7 @@
 import { PRETRAINING_TICKETS } from '../spec/campaign-schema';
 import type { WithBranches } from './branch-aggregates';
-import {
-  aggregateReplicates,
-  type MatchingRule,
-  type ReplicateResult,
-  type SettingAggregate,
-} from './replicate-aggregates';
-
-/**
- * The transfer of one setting's tickets from where they were found (`from`: a task, or
- * `pretraining-tickets`) to another task (`task`), over replicates.
- */
-export type TransferAggregate = SettingAggregate & { from: string };
+import { aggregateReplicates, type ReplicateResult } from './replicate-aggregates';
+import type { MatchingRule, TransferAggregate } from './results';
 
 /**
  * The transfer matrix: each setting's tickets on each target task, averaged over the replicates round by

@@ -4,7 +4,6 @@ import { roundsToReach } from '../ladder';
 import { TORCHVISION_DEPTHS } from '../models/torchvision-resnet';
 import { datasetSourcesSchema } from './dataset-source';
 import { TRAINING_RECIPE_NAMES } from './training-recipes';
-import { MATCHING_RULES } from '../analysis/replicate-aggregates';
 import { NAME_PATTERN_MAX_LENGTH, NAME_PATTERNS_MAX, namePatternError } from '../pruning/name-pattern';
 
 /**
@@ -380,6 +379,14 @@ export const evaluationSchema = z
     maxExamples: count32.default(0),
   })
   .strict();
+
+/**
+ * When a pruned round counts as matching over replicates (the paper: "no worse than the dense model
+ * over the runs"). `mean`: its mean accuracy is at least the dense mean. `within-one-std`: its mean plus
+ * one (sample) standard deviation is; the looser reading some follow-up work uses.
+ */
+export const MATCHING_RULES = ['mean', 'within-one-std'] as const;
+export type MatchingRule = (typeof MATCHING_RULES)[number];
 
 /** The pattern of a Kubernetes quantity written as a string. */
 export const QUANTITY_PATTERN = /^[0-9]+(\.[0-9]+)?([eE][0-9]+|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
