@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
-import { CampaignSpecError, expandCampaign, lastRound } from '@lth/core';
+import { CampaignSpecError } from '@lth/core';
+import { campaignShape } from './campaign-shape';
 import { formatSpecError, loadCampaign } from './campaign-file';
 import { runCommand } from './run-command';
 
@@ -60,10 +61,7 @@ program
   .action((file: string) =>
     exitWith(async () => {
       const spec = await loadCampaign(file);
-      const experiments = expandCampaign(spec);
-      process.stdout.write(
-        `${file}: valid; ${experiments.length} experiment(s), ${lastRound(spec)} pruning rounds each\n`,
-      );
+      process.stdout.write(`${file}: valid; ${campaignShape(spec)}\n`);
       return 0;
     }, file),
   );

@@ -16,6 +16,10 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+/** A task as the tables show it: pre-training tickets are IMP on the pre-training's own dataset and objective. */
+const taskOf = (x: { task: string; objective: 'downstream' | 'pretraining' }) =>
+  x.objective === 'pretraining' ? `${x.task} (pre-training tickets)` : x.task;
+
 /** The final report: per experiment, accuracy against sparsity with matching rounds marked. */
 export function formatResults(results: CampaignResults): string {
   const parts: string[] = [];
@@ -62,7 +66,7 @@ export function formatResults(results: CampaignResults): string {
       e.id.slice(0, 8),
       e.model,
       e.pretraining,
-      e.task,
+      taskOf(e),
       String(e.seed),
       e.denseAccuracy?.toFixed(4) ?? '-',
       pct(e.winningSparsity),
@@ -75,7 +79,7 @@ export function formatResults(results: CampaignResults): string {
     for (const s of results.settings) {
       const std = s.denseStdAccuracy === null ? '' : ` ± ${s.denseStdAccuracy.toFixed(4)}`;
       const dense = s.denseMeanAccuracy === null ? '-' : `${s.denseMeanAccuracy.toFixed(4)}${std}`;
-      rows.push([s.model, s.pretraining, s.task, String(s.seeds.length), dense, pct(s.winningSparsity)]);
+      rows.push([s.model, s.pretraining, taskOf(s), String(s.seeds.length), dense, pct(s.winningSparsity)]);
     }
     parts.push(table(rows));
   }

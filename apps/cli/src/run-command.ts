@@ -16,6 +16,7 @@ import { loadCampaign } from './campaign-file';
 import { localPrograms } from './programs';
 import { ProgressView } from './progress-view';
 import { formatResults } from './results-table';
+import { campaignShape } from './campaign-shape';
 import { writeResultsFiles } from './results-files';
 
 export interface RunFlags {
@@ -112,8 +113,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const shape = `${experiments.length} experiment(s), ${lastRound(spec)} pruning rounds each`;
-    log(`campaign ${spec.name}: ${shape}, ${parallelism} at a time; store ${storeRoot}`);
+    log(`campaign ${spec.name}: ${campaignShape(spec)}, ${parallelism} at a time; store ${storeRoot}`);
     const outcome = await runCampaign(spec, {
       executor: new ChildProcessExecutor(programs.driver, storeRoot),
       store,

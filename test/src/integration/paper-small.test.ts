@@ -59,7 +59,7 @@ function cutDown(doc: Doc): unknown {
 test('examples/paper-small.yaml is valid, and a cut-down copy of it runs end to end through the services', async () => {
   const validated = spawnSync(process.execPath, [CLI, 'validate', EXAMPLE], { encoding: 'utf8' });
   assert.equal(validated.status, 0, validated.stderr);
-  assert.match(validated.stdout, /valid; 18 experiment\(s\), 5 pruning rounds each/);
+  assert.match(validated.stdout, /valid; 18 experiment\(s\), 5 pruning rounds each, 192 branch run\(s\)/);
 
   const spec = validateCampaign(cutDown(parseYaml(readFileSync(EXAMPLE, 'utf8')) as Doc));
   const { results, failed } = await runCampaign(spec, {
