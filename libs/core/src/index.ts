@@ -56,3 +56,4 @@ export { learningRateAt, type TrainingPosition } from './training/learning-rate'
 export { drawViews, type ViewRecipe, type ViewDraws } from './training/contrastive-views';
 export { improvesSelection, type SelectedEpoch } from './training/model-selection';
 export { TRAINING_RECIPES, TRAINING_RECIPE_NAMES, type TrainingRecipeName } from './spec/training-recipes';
+export { maskOverlap, overlapMatrix, type MaskOverlap } from './analysis/mask-overlap';
