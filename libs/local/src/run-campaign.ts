@@ -140,6 +140,13 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
   const running = new Map<string, Promise<void>>();
   const busy = replicas.map(() => 0);
   const isDone = async (task: Task) => (await store.getRef(recordRef(task))) !== undefined;
+  // A task's settings are written once; its retries name the same digest.
+  const settingsDigests = new Map<string, Promise<string>>();
+  const settingsDigestOf = (task: Task) => {
+    const key = taskKey(task);
+    if (!settingsDigests.has(key)) settingsDigests.set(key, store.putJson(taskSettings(task)));
+    return settingsDigests.get(key)!;
+  };
 
   const launch = (task: Task, attempt: number) => {
     const key = taskKey(task);
@@ -160,8 +167,7 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignRunOption
         willRetry: mayRetry(seen, maxAttempts) && !signal?.aborted,
       });
     };
-    const done = store
-      .putJson(taskSettings(task))
+    const done = settingsDigestOf(task)
       .then((digest) =>
         executor.run(taskRefOf(task, digest), replicas[replica]!, (event) => forward(task, event, emit), signal),
       )

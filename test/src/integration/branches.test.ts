@@ -2,9 +2,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { countKept, parseCampaign, type BranchResult, type ExperimentResult, type Mask } from '@lth/core';
-import { ChildProcessExecutor, runCampaign, type CampaignEvent, type LocalServices } from '@lth/local';
+import { type CampaignEvent, type LocalServices } from '@lth/local';
 import { ArtifactStore, checkDigest, getMask, getWeights } from '@lth/store';
-import { PROGRAMS, startServices, tempDir } from './harness';
+import { startServices, tempDir, runLocally } from './harness';
 
 let storeRoot: string;
 let services: LocalServices;
@@ -41,13 +41,7 @@ parallelism: 2
 `);
 
 function run(events: CampaignEvent[]) {
-  return runCampaign(spec, {
-    executor: new ChildProcessExecutor(PROGRAMS.driver, storeRoot),
-    store: new ArtifactStore(storeRoot),
-    replicas: services.replicas,
-    parallelism: 2,
-    onEvent: (e) => events.push(e),
-  });
+  return runLocally(spec, { services, storeRoot, parallelism: 2 }, (e) => events.push(e));
 }
 
 const store = () => new ArtifactStore(storeRoot);

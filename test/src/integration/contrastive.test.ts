@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { expandCampaign, parseCampaign, pretrainingsOf } from '@lth/core';
 import { refs, type PretrainingRecord } from '@lth/driver';
-import { ChildProcessExecutor, runCampaign, type CampaignEvent, type LocalServices } from '@lth/local';
+import { type CampaignEvent, type LocalServices } from '@lth/local';
 import { ArtifactStore, checkDigest, getWeights } from '@lth/store';
-import { PROGRAMS, startServices, tempDir } from './harness';
+import { startServices, tempDir, runLocally } from './harness';
 
 let storeRoot: string;
 let services: LocalServices;
@@ -46,13 +46,7 @@ parallelism: 1
 
 test('SimCLR and MoCo pre-train on images alone through the fine-tuning service; IMP runs from their θ_p', async () => {
   const events: CampaignEvent[] = [];
-  const { results, failed } = await runCampaign(spec, {
-    executor: new ChildProcessExecutor(PROGRAMS.driver, storeRoot),
-    store: new ArtifactStore(storeRoot),
-    replicas: services.replicas,
-    parallelism: 1,
-    onEvent: (e) => events.push(e),
-  });
+  const { results, failed } = await runLocally(spec, { services, storeRoot, parallelism: 1 }, (e) => events.push(e));
   assert.deepEqual(failed, []);
   const store = new ArtifactStore(storeRoot);
   const records = new Map<string, PretrainingRecord>();

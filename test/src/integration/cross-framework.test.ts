@@ -6,9 +6,9 @@ import { join, resolve } from 'node:path';
 import { expandCampaign, parseCampaign, pretrainingsOf } from '@lth/core';
 import { connect, refs, type PretrainingRecord } from '@lth/driver';
 import { splitEnum } from '@lth/grpc-kit';
-import { ChildProcessExecutor, runCampaign, type LocalServices } from '@lth/local';
+import { type LocalServices } from '@lth/local';
 import { ArtifactStore, checkDigest, getWeights } from '@lth/store';
-import { PROGRAMS, startServices, tempDir } from './harness';
+import { startServices, tempDir, runLocally } from './harness';
 
 /** Debian's python3, where python3-torch lives (.ci/run installs it). */
 const PYTHON = process.env['LTH_TORCH_PYTHON'] ?? '/usr/bin/python3';
@@ -70,12 +70,7 @@ const standardError = (v: number[]) => {
 };
 
 test('lth and an independent PyTorch IMP agree on LeNet-300-100 from the same θ_p and split', async () => {
-  const { results, failed } = await runCampaign(spec, {
-    executor: new ChildProcessExecutor(PROGRAMS.driver, storeRoot),
-    store: new ArtifactStore(storeRoot),
-    replicas: services.replicas,
-    parallelism: 2,
-  });
+  const { results, failed } = await runLocally(spec, { services, storeRoot, parallelism: 2 });
   assert.deepEqual(failed, []);
   const store = new ArtifactStore(storeRoot);
   const [pretraining] = pretrainingsOf(expandCampaign(spec));

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { dataClient, GrpcStatus, openChannel, splitEnum, type DataClient, type dataV1 } from '@lth/grpc-kit';
-import { CLI, PROGRAMS, tempDir } from './harness';
+import { CLI, lthRun, PROGRAMS, tempDir } from './harness';
 import { readFileSync } from 'node:fs';
 import type { CampaignResults } from '@lth/core';
 import { ArtifactStore, checkDigest, getWeightSpecs } from '@lth/store';
@@ -244,9 +244,7 @@ evaluation: { maxExamples: 100 }
   );
   const out = join(dir, 'transfer-out');
   const store = join(dir, 'transfer-store');
-  const run = spawnSync(process.execPath, [CLI, 'run', file, '--out', out, '--store', store, '--quiet'], {
-    encoding: 'utf8',
-  });
+  const run = lthRun(file, out, store);
   assert.equal(run.status, 0, run.stderr);
   const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as CampaignResults;
   const [experiment] = results.experiments;

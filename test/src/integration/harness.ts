@@ -3,7 +3,17 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startLocalServices, type LocalServices, type Program, type Programs } from '@lth/local';
+import type { CampaignSpec } from '@lth/core';
+import {
+  ChildProcessExecutor,
+  runCampaign,
+  startLocalServices,
+  type CampaignEvent,
+  type LocalServices,
+  type Program,
+  type Programs,
+} from '@lth/local';
+import { ArtifactStore } from '@lth/store';
 
 /** The built apps, run as processes as in production. */
 export const CLI = resolve(__dirname, '../../../apps/cli/dist/main.js');
@@ -41,6 +51,21 @@ export async function startServices(storeRoot: string, finetuneReplicas = 1): Pr
     finetuneReplicas,
     env: { LTH_CACHE: CACHE_DIR },
     dataFlags: ['--preload', 'mnist'],
+  });
+}
+
+/** A campaign through the local executor: one driver process per task, on these services and store. */
+export function runLocally(
+  spec: CampaignSpec,
+  on: { services: LocalServices; storeRoot: string; parallelism?: number },
+  onEvent?: (event: CampaignEvent) => void,
+) {
+  return runCampaign(spec, {
+    executor: new ChildProcessExecutor(PROGRAMS.driver, on.storeRoot),
+    store: new ArtifactStore(on.storeRoot),
+    replicas: on.services.replicas,
+    parallelism: on.parallelism ?? on.services.replicas.length,
+    ...(onEvent ? { onEvent } : {}),
   });
 }
 

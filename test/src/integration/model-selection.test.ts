@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { expandCampaign, parseCampaign } from '@lth/core';
 import { connect, refs, type RoundRecord, type ServiceClients } from '@lth/driver';
 import { splitEnum } from '@lth/grpc-kit';
-import { ChildProcessExecutor, runCampaign, type LocalServices } from '@lth/local';
+import { type LocalServices } from '@lth/local';
 import { ArtifactStore } from '@lth/store';
 import { OPTIMIZER } from './calls';
-import { PROGRAMS, startServices, tempDir } from './harness';
+import { startServices, tempDir, runLocally } from './harness';
 
 let storeRoot: string;
 let services: LocalServices;
@@ -65,12 +65,7 @@ async function trainedFor(epochs: number, maskDigest: string): Promise<string> {
 }
 
 test('best-validation: the epoch with the best validation accuracy is reported, the last kept beside it', async () => {
-  const { results, failed } = await runCampaign(spec, {
-    executor: new ChildProcessExecutor(PROGRAMS.driver, storeRoot),
-    store: new ArtifactStore(storeRoot),
-    replicas: services.replicas,
-    parallelism: 1,
-  });
+  const { results, failed } = await runLocally(spec, { services, storeRoot, parallelism: 1 });
   assert.deepEqual(failed, []);
   const store = new ArtifactStore(storeRoot);
   const [experiment] = expandCampaign(spec);

@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { validateCampaign } from '@lth/core';
-import { ChildProcessExecutor, runCampaign, type LocalServices } from '@lth/local';
-import { ArtifactStore } from '@lth/store';
-import { CLI, PROGRAMS, startServices, tempDir } from './harness';
+import { type LocalServices } from '@lth/local';
+
+import { CLI, startServices, tempDir, runLocally } from './harness';
 
 const EXAMPLE = resolve(__dirname, '../../../examples/paper-small.yaml');
 
@@ -62,12 +62,7 @@ test('examples/paper-small.yaml is valid, and a cut-down copy of it runs end to 
   assert.match(validated.stdout, /valid; 18 experiment\(s\), 5 pruning rounds each, 192 branch run\(s\)/);
 
   const spec = validateCampaign(cutDown(parseYaml(readFileSync(EXAMPLE, 'utf8')) as Doc));
-  const { results, failed } = await runCampaign(spec, {
-    executor: new ChildProcessExecutor(PROGRAMS.driver, storeRoot),
-    store: new ArtifactStore(storeRoot),
-    replicas: services.replicas,
-    parallelism: 2,
-  });
+  const { results, failed } = await runLocally(spec, { services, storeRoot, parallelism: 2 });
   assert.deepEqual(failed, []);
   // RQ1: three pre-trainings x two tasks x two replicates downstream, each with its baselines.
   const downstream = results.experiments.filter((e) => e.objective === 'downstream');

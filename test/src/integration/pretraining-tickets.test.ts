@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { expandCampaign, parseCampaign, pretrainingsOf } from '@lth/core';
 import { refs, type PretrainingRecord } from '@lth/driver';
-import { ChildProcessExecutor, runCampaign, type CampaignEvent, type LocalServices } from '@lth/local';
+import { type CampaignEvent, type LocalServices } from '@lth/local';
 import { ArtifactStore, checkDigest, getMask, getWeights } from '@lth/store';
-import { PROGRAMS, startServices, tempDir } from './harness';
+import { startServices, tempDir, runLocally } from './harness';
 
 let storeRoot: string;
 let services: LocalServices;
@@ -36,13 +36,7 @@ parallelism: 2
 `);
 
 function run(events: CampaignEvent[]) {
-  return runCampaign(spec, {
-    executor: new ChildProcessExecutor(PROGRAMS.driver, storeRoot),
-    store: new ArtifactStore(storeRoot),
-    replicas: services.replicas,
-    parallelism: 2,
-    onEvent: (e) => events.push(e),
-  });
+  return runLocally(spec, { services, storeRoot, parallelism: 2 }, (e) => events.push(e));
 }
 
 test('pre-training tickets: pruned from θ_p, trained with its objective, moved downstream', async () => {

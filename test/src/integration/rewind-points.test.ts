@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { expandCampaign, parseCampaign, pretrainingsOf } from '@lth/core';
 import { connect, refs, type PretrainingRecord, type RoundRecord, type ServiceClients } from '@lth/driver';
-import { ChildProcessExecutor, runCampaign, type LocalServices } from '@lth/local';
+import { type LocalServices } from '@lth/local';
 import { ArtifactStore } from '@lth/store';
 import { OPTIMIZER } from './calls';
-import { PROGRAMS, startServices, tempDir } from './harness';
+import { startServices, tempDir, runLocally } from './harness';
 
 let storeRoot: string;
 let services: LocalServices;
@@ -48,12 +48,7 @@ async function fineTuned(request: Record<string, unknown>): Promise<string> {
 }
 
 test('late rewinding: round 0 keeps θ_k after k steps, and round 1 trains its ticket from θ_k', async () => {
-  const { failed } = await runCampaign(spec, {
-    executor: new ChildProcessExecutor(PROGRAMS.driver, storeRoot),
-    store: new ArtifactStore(storeRoot),
-    replicas: services.replicas,
-    parallelism: 1,
-  });
+  const { failed } = await runLocally(spec, { services, storeRoot, parallelism: 1 });
   assert.deepEqual(failed, []);
   const store = new ArtifactStore(storeRoot);
   const [experiment] = expandCampaign(spec);
