@@ -104,6 +104,62 @@ program
     exitWith(async () => (await import('./cluster-commands.js')).resultsCommand(name, flags)),
   );
 
+/** A whole number >= 1 (a count). */
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CommanderArgumentError('must be a whole number >= 1');
+  return n;
+}
+
+const analysisOptions = (command: Command) =>
+  command
+    .option('--store <dir>', 'artifact store the campaign ran with (default: $LTH_STORE or .lth/store)')
+    .option(
+      '--round <n>',
+      'the round whose tickets are compared (default: the deepest every experiment finished)',
+      integer,
+    )
+    .option('--sigmas <list>', 'relative noise scales of the perturbation probe (default: 0,0.1,0.2,0.4,0.8)')
+    .option('--draws <n>', 'draws of the noise per scale (default: 3)', count)
+    .option('--no-sensitivity', 'skip the perturbation probe (it evaluates every ticket several times)')
+    .option('--campaign <file>', 'the campaign file (default: DIR/campaign.yaml, which lth run writes)')
+    .option('--evaluation <address>', 'use a running evaluation service instead of starting the services')
+    .option('--quiet', 'print nothing but errors and the paths written');
+
+analysisOptions(
+  program
+    .command('analyze')
+    .description(
+      "the paper's answers from a results directory: accuracy curves, winning tickets, transfer matrix, " +
+        'mask overlap, per-layer sparsity, perturbation sensitivity; writes DIR/analysis.json and DIR/tables/*.csv',
+    )
+    .argument('<dir>', 'a results directory (runs/<campaign>, with results.json)'),
+).action((dir: string, flags) =>
+  exitWith(async () => {
+    const { analyzeDirectory } = await import('./analyze-command.js');
+    const { written } = await analyzeDirectory(dir, flags);
+    process.stdout.write(`wrote ${written.join(', ')}\n`);
+    return 0;
+  }),
+);
+
+analysisOptions(
+  program
+    .command('report')
+    .description(
+      'one self-contained HTML report of a results directory (analysing it first when needed), ' +
+        'with each chart as SVG and PNG and each table as CSV beside it',
+    )
+    .argument('<dir>', 'a results directory (runs/<campaign>, with results.json)')
+    .option('--out <file>', 'the report (default: DIR/report.html)'),
+).action((dir: string, flags) =>
+  exitWith(async () => {
+    const { writeRunReport } = await import('./report-command.js');
+    process.stdout.write(`report: ${await writeRunReport(dir, flags)}\n`);
+    return 0;
+  }),
+);
+
 const weights = program.command('weights').description('bring pre-trained weights into the artifact store');
 
 weights

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expandCampaign, InvalidArgumentError, lastRound, type ServiceAddresses } from '@lth/core';
@@ -11,7 +12,8 @@ import {
   type LocalServices,
 } from '@lth/local';
 import { CampaignMetrics, startMetricsServer, type MetricsServer } from '@lth/metrics';
-import { ArtifactStore, defaultStoreRoot, sweepTemporaryFiles } from '@lth/store';
+import { ArtifactStore, defaultStoreRoot, sweepTemporaryFiles, writeFileAtomically } from '@lth/store';
+import { writeRunReport } from './report-command';
 import { loadCampaign } from './campaign-file';
 import { localPrograms } from './programs';
 import { ProgressView } from './progress-view';
@@ -38,7 +40,8 @@ export interface RunFlags {
 /**
  * `lth run`: starts the services on 127.0.0.1 (or uses the given addresses), runs the
  * campaign through the local executor, prints progress and the results table, and writes
- * results.json and results.csv. Returns the exit code.
+ * results.json and results.csv, then the analysis and the report (whose path it prints last). Returns the
+ * exit code.
  */
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const spec = await loadCampaign(file);
@@ -129,10 +132,22 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       backend: outcome.results.backend === 'unknown' && services ? services.backend : outcome.results.backend,
     };
     const written = await writeResultsFiles(outDir, results);
+    // The campaign beside its results: `lth analyze` evaluates the tickets as the campaign did.
+    await writeFileAtomically(join(outDir, 'campaign.yaml'), await readFile(file));
     log('');
     log(formatResults(results));
     log(`\nwrote ${join(outDir, written[0]!)} and ${written.slice(1).join(', ')}`);
     for (const f of outcome.failed) process.stderr.write(`experiment ${f.experiment.id} failed: ${f.error}\n`);
+    if (!stop.signal.aborted) {
+      // The services are still up: the report's perturbation probe uses this run's evaluation service.
+      const evaluation = flags.evaluation ?? services?.replicas[0]?.evaluation;
+      try {
+        const report = await writeRunReport(outDir, { store: storeRoot, quiet: flags.quiet }, evaluation);
+        process.stdout.write(`report: ${report}\n`);
+      } catch (e) {
+        notice(`warning: no report: ${(e as Error).message}`);
+      }
+    }
     campaignView.phase = outcome.failed.length > 0 ? 'Failed' : 'Succeeded';
     const linger = Number(flags.metricsLinger ?? 0);
     if (linger > 0 && !stop.signal.aborted) {

@@ -57,3 +57,27 @@ export { drawViews, type ViewRecipe, type ViewDraws } from './training/contrasti
 export { improvesSelection, type SelectedEpoch } from './training/model-selection';
 export { TRAINING_RECIPES, TRAINING_RECIPE_NAMES, type TrainingRecipeName } from './spec/training-recipes';
 export { maskOverlap, overlapMatrix, type MaskOverlap } from './analysis/mask-overlap';
+export { csvCell, csvTable } from './analysis/csv';
+export { perturbSurvivors, type Perturbation } from './analysis/perturbation';
+export {
+  accuracyCurves,
+  settingLabel,
+  type AccuracyCurve,
+  type CurvePoint,
+  type SettingKey,
+} from './analysis/accuracy-curves';
+export { winningTicketTable, type WinningTicketRow, type LadderRung } from './analysis/winning-tickets';
+export { transferMatrix, type TransferMatrix, type TransferCell } from './analysis/transfer-matrix';
+export { sensitivityCurves, type SensitivitySample, type SensitivityPoint } from './analysis/sensitivity-curves';
+export {
+  analyzeCampaign,
+  comparableRound,
+  ticketsAt,
+  type AnalysisInputs,
+  type CampaignAnalysis,
+  type LayerSparsityRow,
+  type OverlapAnalysis,
+  type OverlapSummary,
+  type TicketLabel,
+} from './analysis/campaign-analysis';
+export { analysisTables } from './analysis/analysis-tables';

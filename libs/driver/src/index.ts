@@ -5,3 +5,4 @@ export { refs, type BranchRecord, type PretrainingRecord, type RoundRecord } fro
 export { parseDriverEvent, type DriverEvent, type DriverPhase } from './driver-events';
 export { finishedRounds, collectResults, StoreProgressCache, type OnCorruptRecord } from './store-progress';
 export { importTorchCheckpoint, listed, type TorchImport, type TorchImportOptions } from './import-torch-checkpoint';
+export { measureSensitivity, type SensitivityPlan } from './perturbation-sensitivity';

@@ -8,6 +8,7 @@ import type {
 } from '@lth/core';
 import { pruningV1, splitEnum, type dataV1, type finetuneV1 } from '@lth/grpc-kit';
 import type { DriverDeps } from './driver-deps';
+import type { ServiceClients } from './service-clients';
 import { retryUnavailable } from './unavailable-retry';
 
 export interface Trained {
@@ -117,9 +118,14 @@ export interface EvaluateInput {
   maskDigest: string;
   evaluation: Experiment['settings']['evaluation'];
   normalization?: NormalizationSpec | undefined;
+  /** Gaussian noise on the ticket's survivors before scoring (perturbation sensitivity). */
+  perturbation?: { relativeScale: number; seed: number };
 }
 
-export function evaluate(deps: DriverDeps, input: EvaluateInput) {
+export function evaluate(
+  deps: Pick<DriverDeps, 'emit' | 'signal'> & { clients: Pick<ServiceClients, 'evaluation'> },
+  input: EvaluateInput,
+) {
   const { clients } = deps;
   const { evaluation, ...request } = input;
   const split = splitEnum(evaluation.split);

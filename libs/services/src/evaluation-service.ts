@@ -1,4 +1,4 @@
-import { applyMask, InvalidArgumentError } from '@lth/core';
+import { applyMask, InvalidArgumentError, perturbSurvivors } from '@lth/core';
 import { checkDigest, getWeights, type ArtifactStore } from '@lth/store';
 import { activeBackend, batchTensors, checkBatchFits, Evaluator, tf } from '@lth/tensor';
 import { evaluationV1, splitName, type CallContext, type ServiceBinding } from '@lth/grpc-kit';
@@ -16,6 +16,8 @@ export function evaluationService(store: ArtifactStore, feed: DataFeed): Service
       requireModel(req.model);
       const split = splitName(req.split);
       if (req.batchSize === 0) throw new InvalidArgumentError('batch_size must be at least 1');
+      if (req.perturbation && !req.maskDigest)
+        throw new InvalidArgumentError('perturbation needs mask_digest: it perturbs a subnetwork');
       const info = await feed.describe(req.dataset);
       const normalization = inputNormalization(req.normalization, info.channels);
       const weights = await getWeights(store, checkDigest(req.weightsDigest, 'weights_digest'));
@@ -28,7 +30,8 @@ export function evaluationService(store: ArtifactStore, feed: DataFeed): Service
         const scoring = new Evaluator(network);
         evaluator = scoring;
         const mask = await loadMaskFor(store, network, req.maskDigest);
-        network.setWeights(mask ? applyMask(weights, mask) : weights);
+        if (mask && req.perturbation) network.setWeights(perturbSurvivors(weights, mask, req.perturbation));
+        else network.setWeights(mask ? applyMask(weights, mask) : weights);
         const started = performance.now();
         const input = { height: info.height, width: info.width, channels: info.channels };
         const layout = { input, numClasses: info.numClasses, normalization };

@@ -4,7 +4,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { driverArgs, expandCampaign, parseCampaign, type CampaignResults, type TaskRef } from '@lth/core';
+import {
+  driverArgs,
+  expandCampaign,
+  parseCampaign,
+  type CampaignAnalysis,
+  type CampaignResults,
+  type TaskRef,
+} from '@lth/core';
 import { refs } from '@lth/driver';
 import { ChildProcessExecutor, runCampaign, type CampaignEvent, type LocalServices } from '@lth/local';
 import { ArtifactStore } from '@lth/store';
@@ -257,6 +264,17 @@ test('lth run: starts its own services, prints the table, writes results.json an
   const csv = (await readFile(join(out, 'results.csv'), 'utf8')).trim().split('\n');
   assert.equal(csv.length, 1 + 6);
   assert.match(csv[0]!, /^experiment,model,pretraining,task,seed,rewind,round,sparsity/);
+  // Last, the report: analysed with the run's own services, its path the last line printed.
+  assert.match(res.stdout, /perturbation sensitivity: 2 tickets at round 2, 26 evaluations/);
+  assert.equal(res.stdout.trim().split('\n').pop(), `report: ${join(out, 'report.html')}`);
+  assert.equal(await readFile(join(out, 'campaign.yaml'), 'utf8'), TINY_CAMPAIGN, 'the campaign beside its results');
+  const analysis = JSON.parse(await readFile(join(out, 'analysis.json'), 'utf8')) as CampaignAnalysis;
+  assert.equal(analysis.overlap!.round, 2);
+  assert.equal(analysis.overlap!.acrossReplicates.pairs, 1);
+  assert.deepEqual(analysis.sensitivity!.sigmas, [0, 0.1, 0.2, 0.4, 0.8]);
+  const ticket = analysis.sensitivity!.points.find((p) => p.sigma === 0)!;
+  assert.ok(Math.abs(ticket.meanAccuracy - setting!.rounds[2]!.meanAccuracy) < 1e-12, 'σ = 0 scores the ticket itself');
+  assert.ok((await readFile(join(out, 'report.html'), 'utf8')).includes('<figure data-chart="mask-overlap">'));
 });
 
 test('lth run killed with SIGKILL leaves no process behind; a rerun completes the campaign', async () => {

@@ -41,6 +41,9 @@ export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `lth-${prefix}-`));
 }
 
+/** What tests leave for people to look at (screenshots): test/output, not removed after the run. */
+export const TEST_OUTPUT = resolve(__dirname, '../../output');
+
 /** Shared between tests so datasets are converted once. */
 export const CACHE_DIR = join(tmpdir(), 'lth-test-cache');
 

@@ -2,17 +2,26 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { validateCampaign } from '@lth/core';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import {
+  resultsJson,
+  validateCampaign,
+  type CampaignAnalysis,
+  type CampaignResults,
+  type CampaignSpec,
+} from '@lth/core';
 import { type LocalServices } from '@lth/local';
 
-import { CLI, startServices, tempDir, runLocally } from './harness';
+import { openInBrowser } from './browser';
+import { CLI, startServices, tempDir, runLocally, TEST_OUTPUT } from './harness';
 
 const EXAMPLE = resolve(__dirname, '../../../examples/paper-small.yaml');
 
 let storeRoot: string;
 let services: LocalServices;
+let ran: { results: CampaignResults; spec: CampaignSpec } | undefined;
 
 before(async () => {
   storeRoot = join(await tempDir('paper-small'), 'store');
@@ -104,4 +113,52 @@ test('examples/paper-small.yaml is valid, and a cut-down copy of it runs end to 
       [0, 1, 2],
     );
   }
+  ran = { results, spec };
+});
+
+test('lth report on it: every figure, table and file, and the page renders in a real browser offline', async () => {
+  assert.ok(ran, 'the campaign ran');
+  const dir = await tempDir('paper-small-report');
+  await writeFile(join(dir, 'results.json'), resultsJson(ran.results));
+  await writeFile(join(dir, 'campaign.yaml'), stringifyYaml(ran.spec));
+  const report = spawnSync(
+    process.execPath,
+    [CLI, 'report', dir, '--store', storeRoot, '--evaluation', services.replicas[0]!.evaluation, '--sigmas', '0.5'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(report.status, 0, report.stderr);
+  assert.match(report.stdout, /perturbation sensitivity: 12 tickets at round 2, 48 evaluations/);
+  assert.equal(report.stdout.trim().split('\n').pop(), `report: ${join(dir, 'report.html')}`);
+  const analysis = JSON.parse(await readFile(join(dir, 'analysis.json'), 'utf8')) as CampaignAnalysis;
+  assert.equal(analysis.overlap!.tickets.length, 18);
+  // Same task, different pre-training: 3 pairs of pre-trainings x 2 tasks x 2 x 2 seeds, and the tickets'.
+  assert.equal(analysis.overlap!.acrossPretrainings.pairs, 3 * 3 * 4);
+  assert.equal(analysis.transfers.winning.length, 12);
+  assert.equal(analysis.layerSparsity.length, 18 * analysis.overlap!.layersAcrossPretrainings.length);
+  const charts = await readdir(join(dir, 'charts'));
+  assert.equal(charts.length, 12, charts.join(' '));
+  assert.deepEqual((await readdir(join(dir, 'tables'))).sort(), [
+    'accuracy-curves.csv',
+    'layer-sparsity.csv',
+    'mask-overlap.csv',
+    'sensitivity.csv',
+    'transfer-matrix.csv',
+    'winning-tickets.csv',
+  ]);
+
+  const page = await openInBrowser(join(dir, 'report.html'), join(TEST_OUTPUT, 'paper-small-report.png'));
+  assert.deepEqual(page.errors, [], 'no console errors');
+  assert.deepEqual(page.requests, [], 'nothing fetched from the network');
+  assert.equal(page.figures.length, 6);
+  for (const f of page.figures) {
+    assert.ok(f.width > 100 && f.height > 100, `${f.name} is drawn (${f.width}x${f.height})`);
+    assert.ok(f.marks > 10, `${f.name} has marks`);
+    assert.ok(f.text.length > 0, `${f.name} has axis labels`);
+  }
+  const byName = new Map(page.figures.map((f) => [f.name, f]));
+  assert.ok(byName.get('accuracy-vs-sparsity')!.text.includes('test accuracy'));
+  assert.ok(byName.get('mask-overlap')!.text.includes('supervised → mnist s0'));
+  assert.ok(byName.get('transfer-matrix')!.text.includes('target task'));
+  assert.ok(page.tables.includes('winning-tickets'));
+  assert.ok((await stat(join(TEST_OUTPUT, 'paper-small-report.png'))).size > 10_000, 'a screenshot');
 });

@@ -278,6 +278,32 @@ test('fine-tune streams progress and ends with a digest; evaluation and pruning 
     pruned.layers.map((l) => l.remaining),
   );
   assert.notEqual(random.maskDigest, pruned.maskDigest);
+
+  // Perturbation sensitivity: noise on the ticket's survivors, drawn from the seed.
+  const ticket = { ...evaluationOf(last.value.weightsDigest), maskDigest: pruned.maskDigest };
+  const plain = await clients.evaluation.evaluate(ticket);
+  const perturbed = (relativeScale: number, seed: number) =>
+    clients.evaluation.evaluate({ ...ticket, perturbation: { relativeScale, seed } });
+  assert.equal((await perturbed(0, 1)).accuracy, plain.accuracy, 'σ = 0 is the ticket itself');
+  const [a, again, other] = [await perturbed(0.5, 1), await perturbed(0.5, 1), await perturbed(0.5, 2)];
+  assert.equal(again.loss, a.loss, 'the same draw gives the same numbers');
+  assert.notEqual(other.loss, a.loss);
+  const loud = await perturbed(4, 1);
+  assert.ok(loud.accuracy < plain.accuracy - 0.2, `σ = 4 costs accuracy: ${loud.accuracy} vs ${plain.accuracy}`);
+  await assert.rejects(
+    clients.evaluation.evaluate({ ...ticket, maskDigest: '', perturbation: { relativeScale: 0.1, seed: 1 } }),
+    expectStatus(GrpcStatus.INVALID_ARGUMENT, /perturbation needs mask_digest/),
+  );
+});
+
+const evaluationOf = (weightsDigest: string) => ({
+  model: 'lenet-300-100',
+  dataset: 'mnist',
+  split: splitEnum('test'),
+  weightsDigest,
+  maskDigest: '',
+  batchSize: 500,
+  maxExamples: 1000,
 });
 
 /** Starts one service program; resolves with its listening line, and keeps its stderr. */

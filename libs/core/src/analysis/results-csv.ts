@@ -1,4 +1,5 @@
 import type { CampaignResults } from './results';
+import { csvCell as cell } from './csv';
 import { isMatching } from './tickets';
 
 /** Which experiment a row belongs to: the first columns of both files. */
@@ -17,11 +18,6 @@ const COLUMNS = [
   'maskDigest',
   'weightsDigest',
 ] as const;
-
-function cell(v: unknown): string {
-  const s = String(v ?? '');
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** One row per round, for spreadsheets and plotting. */
 export function resultsToCsv(results: CampaignResults): string {

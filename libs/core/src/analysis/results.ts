@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors';
 import type { BranchKind } from '../spec/branch-runs';
 import type { MatchingRule } from '../spec/campaign-schema';
 
@@ -133,4 +134,42 @@ export function resultsJson(results: CampaignResults): string {
     branches,
   }));
   return JSON.stringify({ ...results, experiments }, null, 2) + '\n';
+}
+
+/**
+ * Reads results.json back (`lth analyze`, `lth report`): the shape is checked where the analysis reads it,
+ * naming the first field at fault, and `baselineAccuracy` becomes `denseAccuracy` again.
+ */
+export function parseResultsJson(text: string, source = 'results.json'): CampaignResults {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new InvalidArgumentError(`${source} is not JSON (${(e as Error).message.slice(0, 120)})`);
+  }
+  const fail = (path: string, what: string): never => {
+    throw new InvalidArgumentError(`${source}: ${path} must be ${what}`);
+  };
+  const object = (v: unknown, path: string) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(path, 'an object');
+  const array = (v: unknown, path: string) => (Array.isArray(v) ? (v as unknown[]) : fail(path, 'a list'));
+  const top = object(raw, 'the file');
+  for (const key of ['campaign', 'backend', 'matchingRule']) if (typeof top[key] !== 'string') fail(key, 'a string');
+  array(top.settings, 'settings');
+  array(top.transfers ?? [], 'transfers');
+  const experiments = array(top.experiments, 'experiments').map((value, i) => {
+    const e = object(value, `experiments[${i}]`);
+    for (const key of ['id', 'model', 'pretraining', 'task', 'rewind'])
+      if (typeof e[key] !== 'string') fail(`experiments[${i}].${key}`, 'a string');
+    if (typeof e.seed !== 'number') fail(`experiments[${i}].seed`, 'a number');
+    array(e.rounds, `experiments[${i}].rounds`).forEach((r, j) => {
+      const round = object(r, `experiments[${i}].rounds[${j}]`);
+      if (typeof round.round !== 'number' || typeof round.sparsity !== 'number')
+        fail(`experiments[${i}].rounds[${j}]`, 'a round with a number `round` and `sparsity`');
+      if (typeof round.maskDigest !== 'string') fail(`experiments[${i}].rounds[${j}].maskDigest`, 'a string');
+    });
+    const { baselineAccuracy, ...rest } = e;
+    return { objective: 'downstream', branches: [], ...rest, denseAccuracy: baselineAccuracy ?? null };
+  });
+  return { transfers: [], ...top, experiments } as unknown as CampaignResults;
 }
