@@ -160,6 +160,31 @@ analysisOptions(
   }),
 );
 
+program
+  .command('export')
+  .description(
+    'write a ticket as files: the rewound weights with the mask applied as a TF.js layers model (or a PyTorch ' +
+      'state_dict), the mask, and card.json (settings, sparsity per layer, accuracy, digests)',
+  )
+  .argument('<experiment>', 'experiment id, or a unique prefix of it (results.json lists them)')
+  .requiredOption('--round <n>', 'the IMP round whose ticket to write', integer)
+  .requiredOption('--out <dir>', 'where the files go')
+  .option('--format <format>', 'tfjs (model.json + weights.bin) or pytorch (state_dict.pt)', 'tfjs')
+  .option(
+    '--weights <which>',
+    'rewound (m ⊙ θ at the rewind point, the ticket) or trained (after fine-tuning)',
+    'rewound',
+  )
+  .option('--campaign <file>', 'the campaign the experiment is in (default: look in runs/*/campaign.yaml)')
+  .option('--store <dir>', 'artifact store (default: $LTH_STORE or .lth/store)')
+  .action((id: string, flags) =>
+    exitWith(async () => {
+      const { exportCommand } = await import('./export-command.js');
+      process.stdout.write(`wrote ${(await exportCommand(id, flags)).join(', ')}\n`);
+      return 0;
+    }),
+  );
+
 const weights = program.command('weights').description('bring pre-trained weights into the artifact store');
 
 weights

@@ -6,3 +6,4 @@ export { parseDriverEvent, type DriverEvent, type DriverPhase } from './driver-e
 export { finishedRounds, collectResults, StoreProgressCache, type OnCorruptRecord } from './store-progress';
 export { importTorchCheckpoint, listed, type TorchImport, type TorchImportOptions } from './import-torch-checkpoint';
 export { measureSensitivity, type SensitivityPlan } from './perturbation-sensitivity';
+export { ticketStart } from './ticket-start';

@@ -5,7 +5,7 @@ import { refs, type PretrainingRecord, type RoundRecord } from './records';
 
 /** A record this round needs; its digest is noted as produced by the task behind `ref`. */
 export async function required<T>(
-  deps: DriverDeps,
+  deps: Pick<DriverDeps, 'store'>,
   inputs: InputProducers,
   input: { ref: string; missing: string; producer: string },
 ): Promise<T> {
@@ -18,7 +18,7 @@ export async function required<T>(
 /** θ_p of an experiment's pre-training, which must have finished; its weights are noted as its. */
 export async function requiredPretraining(
   experiment: Experiment,
-  deps: DriverDeps,
+  deps: Pick<DriverDeps, 'store'>,
   inputs: InputProducers,
 ): Promise<PretrainingRecord> {
   const { pretraining } = experiment.settings;
@@ -37,7 +37,7 @@ export async function requiredPretraining(
 export async function requiredRound(
   experiment: Experiment,
   round: number,
-  deps: DriverDeps,
+  deps: Pick<DriverDeps, 'store'>,
   inputs: InputProducers,
 ): Promise<RoundRecord> {
   const ref = refs.round(experiment.id, round);

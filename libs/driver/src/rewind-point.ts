@@ -14,7 +14,7 @@ export async function rewindPoint(
   experiment: Experiment,
   round: number,
   pretrained: PretrainingRecord,
-  context: { deps: DriverDeps; inputs: InputProducers },
+  context: { deps: Pick<DriverDeps, 'store'>; inputs: InputProducers },
 ): Promise<{ rewindTo: string; freshHead: boolean }> {
   const { rewind } = experiment.settings;
   if (rewind === 'init') return { rewindTo: '', freshHead: false };

@@ -2,3 +2,4 @@ export { unpickle, PickleError, GlobalRef, type PyValue, type PyDict, type PyGlo
 export { readTorchCheckpoint, CheckpointError, type TorchTensor, type TorchDtype } from './torch-checkpoint';
 export { stateDictOf, type StateDict } from './state-dict';
 export { importTorchvisionResnet, torchvisionKeyOf, type ImportedWeights } from './torchvision-import';
+export { torchStateDictFile } from './torch-save';
