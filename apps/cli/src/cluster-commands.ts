@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { branchRunsOf, expandCampaign, lastRound, validateCampaign } from '@lth/core';
 import { collectResults } from '@lth/driver';
 import {
@@ -12,7 +12,7 @@ import {
   type CampaignStatus,
 } from '@lth/kube-core';
 import { k8s, type CampaignObject } from '@lth/kube-controller';
-import { ArtifactStore, defaultStoreRoot } from '@lth/store';
+import { ArtifactStore, defaultStoreRoot, writeFileAtomically } from '@lth/store';
 import { writeResultsFiles } from './results-files';
 import { loadCampaign } from './campaign-file';
 
@@ -115,7 +115,10 @@ export async function resultsCommand(
   );
   const out = resolve(flags.out ?? join('runs', name));
   const written = await writeResultsFiles(out, results);
-  process.stdout.write(`wrote ${join(out, written[0]!)} and ${written.slice(1).join(', ')}\n`);
+  // What `lth analyze` and `lth report` need besides the store: the campaign, to score tickets as it did.
+  await writeFileAtomically(join(out, 'campaign.yaml'), stringify(campaign.spec, { lineWidth: 0 }));
+  process.stdout.write(`wrote ${join(out, written[0]!)}, ${written.slice(1).join(', ')} and campaign.yaml\n`);
+  process.stdout.write(`report: lth report ${out} --store ${store.root}\n`);
   return 0;
 }
 

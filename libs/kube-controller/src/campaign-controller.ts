@@ -435,8 +435,11 @@ export class CampaignController {
     const finished: string[] = [];
     for (const e of change?.after.experiments ?? []) {
       const p = prev.get(e.id);
+      if (p && e.branchesDone > p.branchesDone) this.metrics.branchesSucceeded.inc(e.branchesDone - p.branchesDone);
       if (e.roundsDone > (p?.roundsDone ?? 0)) {
         if (p) this.metrics.roundsSucceeded.inc(e.roundsDone - p.roundsDone);
+        // The status keeps the latest round's accuracy: rounds that finished between two statuses count once.
+        if (p && e.testAccuracy !== null) this.metrics.roundAccuracy.observe(e.testAccuracy);
         const accuracy = e.testAccuracy?.toFixed(4) ?? '-';
         const sparsity = `${(e.sparsity * 100).toFixed(2)}%`;
         const rounds = `${e.roundsDone}/${e.rounds} rounds`;

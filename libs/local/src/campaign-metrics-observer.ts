@@ -16,7 +16,16 @@ export class LocalCampaignView implements CampaignView {
   }
 
   get experiments(): CampaignView['experiments'] {
-    return [...this.states].map(([id, state]) => ({ state, winningSparsity: winningSparsity(this.rounds.get(id)!) }));
+    return [...this.states].map(([id, state]) => {
+      const rounds = this.rounds.get(id)!;
+      const latest = rounds[rounds.length - 1];
+      return {
+        state,
+        winningSparsity: winningSparsity(rounds),
+        sparsity: latest?.sparsity ?? 0,
+        roundsDone: rounds.length,
+      };
+    });
   }
 
   setState(experiment: Experiment, state: ExperimentState): void {
@@ -53,11 +62,15 @@ export function observeCampaign(
         if (!event.skipped) {
           metrics.roundsSucceeded.inc();
           if (t0 !== undefined) metrics.roundDuration.observe((performance.now() - t0) / 1000);
+          if (record.testAccuracy !== null) metrics.roundAccuracy.observe(record.testAccuracy);
         }
         view.recordRound(experiment, record);
         view.setState(experiment, record.round >= lastRound ? 'Succeeded' : 'Running');
         break;
       }
+      case 'branch-finished':
+        if (!event.skipped) metrics.branchesSucceeded.inc();
+        break;
       case 'task-failed':
         metrics.roundsFailed.inc();
         if (event.willRetry) metrics.roundsRetried.inc();

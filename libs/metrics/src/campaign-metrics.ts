@@ -11,7 +11,32 @@ const EXPERIMENT_STATES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const
  */
 export interface CampaignView {
   phase: string;
-  experiments: readonly { state: string; winningSparsity: number | null }[];
+  /** `sparsity` is the latest finished round's (meaningful once `roundsDone` > 0). */
+  experiments: readonly { state: string; winningSparsity: number | null; sparsity: number; roundsDone: number }[];
+}
+
+/**
+ * The sparsity ranges of `lth_experiments_by_sparsity`: fixed, so the label is bounded whatever the
+ * campaigns' pruning rates (the paper's 20% ladder puts rounds 1-2, 3-4, 5-7, ... in successive ranges).
+ */
+export const SPARSITY_RANGES = [
+  { range: 'dense', upTo: 0 },
+  { range: '0-20%', upTo: 0.2 },
+  { range: '20-40%', upTo: 0.4 },
+  { range: '40-60%', upTo: 0.6 },
+  { range: '60-80%', upTo: 0.8 },
+  { range: '80-90%', upTo: 0.9 },
+  { range: '90-95%', upTo: 0.95 },
+  { range: '95-98%', upTo: 0.98 },
+  { range: '98-100%', upTo: 1 },
+] as const;
+
+/** Buckets of test accuracy (a ratio): finer near the top, where tickets are told apart. */
+const ACCURACY_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.975, 0.99, 1];
+
+export function sparsityRange(sparsity: number): string {
+  // Rounding slack: a round at exactly 20% sparsity (1 - 0.8) belongs to 0-20%.
+  return SPARSITY_RANGES.find((r) => sparsity <= r.upTo + 1e-9)?.range ?? '98-100%';
 }
 
 export interface CampaignMetricsSources {
@@ -26,13 +51,16 @@ export interface CampaignMetricsSources {
  * Kubernetes controller). Labels come from fixed sets only (phase, state): a campaign's name, its
  * pre-trainings, tasks and rounds are the user's words and would make one series per value
  * forever. Gauges are computed in collect() from the runner's current view, so a deleted campaign
- * disappears with it. The science itself (accuracy against sparsity, winning tickets) is read
- * per campaign with `lth status` and `lth results`.
+ * disappears with it. Of the science, what bounded labels can carry: work finished by phase (IMP rounds,
+ * branch runs), the experiments' current sparsity in fixed ranges, and the accuracy of finished rounds as
+ * a histogram; the curves, overlap and transfer per campaign are `lth report`'s.
  */
 export class CampaignMetrics {
   readonly registry = new Registry();
   readonly roundsStarted: Counter;
   readonly roundsSucceeded: Counter;
+  readonly branchesSucceeded: Counter;
+  readonly roundAccuracy: Histogram;
   readonly roundsFailed: Counter;
   readonly roundsRetried: Counter;
   readonly roundDuration: Histogram;
@@ -48,6 +76,16 @@ export class CampaignMetrics {
     const counter = (name: string, help: string) => new Counter({ name, help, registers: [r] });
     this.roundsStarted = counter('lth_rounds_started_total', 'Task attempts started (IMP rounds and pre-trainings).');
     this.roundsSucceeded = counter('lth_rounds_succeeded_total', 'IMP rounds finished.');
+    this.branchesSucceeded = counter(
+      'lth_branches_succeeded_total',
+      'Branch runs finished (baselines and transfers of a round).',
+    );
+    this.roundAccuracy = new Histogram({
+      name: 'lth_round_test_accuracy_ratio',
+      help: 'Test accuracy of each IMP round as it finishes (rounds with no labels to score are left out).',
+      buckets: ACCURACY_BUCKETS,
+      registers: [r],
+    });
     this.roundsFailed = counter('lth_rounds_failed_total', 'Task attempts that failed.');
     this.roundsRetried = counter('lth_rounds_retried_total', 'Failed task attempts that get another attempt.');
     this.roundDuration = new Histogram({
@@ -106,6 +144,15 @@ export class CampaignMetrics {
     );
     countBy('lth_experiments', 'Experiments by state.', { name: 'state', values: EXPERIMENT_STATES }, () =>
       experiments().map((e) => e.state),
+    );
+    countBy(
+      'lth_experiments_by_sparsity',
+      "Experiments by their latest finished round's sparsity (a fixed set of ranges).",
+      { name: 'range', values: SPARSITY_RANGES.map((r) => r.range) },
+      () =>
+        experiments()
+          .filter((e) => e.roundsDone > 0)
+          .map((e) => sparsityRange(e.sparsity)),
     );
     new Gauge({
       name: 'lth_experiments_matching',

@@ -139,7 +139,7 @@ for (let i = 0; i < KILLS_PER_KIND; i++) {
       let killed = false;
       while (!killed && run.child.exitCode === null) {
         const driver = processesOf(dir, PROGRAMS.driver.args[0]!)[0];
-        if (driver) killed = process.kill(driver.pid, 'SIGKILL');
+        if (driver) killed = killIfAlive(driver.pid);
         else await sleep(20);
       }
       assert.ok(killed, 'the campaign ended before a driver could be killed');
@@ -348,3 +348,13 @@ test('summary: every fault case tried held', (t) => {
   assert.equal(held, tally.length);
   assert.ok(tally.length >= 3 * KILLS_PER_KIND + 1 + 9 + 5 + 1, 'a case was not tried');
 });
+
+/** SIGKILL, or false when the process has just exited by itself (a driver between listing and kill). */
+function killIfAlive(pid: number): boolean {
+  try {
+    return process.kill(pid, 'SIGKILL');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw e;
+  }
+}

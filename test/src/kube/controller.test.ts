@@ -171,6 +171,10 @@ async function clusterResults(name: string): Promise<CampaignResults> {
   const out = join(dir, `${name}-results`);
   const res = await cli(['results', name, '--namespace', 'lth', '--store', storeRoot, '--out', out]);
   assert.equal(res.status, 0, res.stderr);
+  // It fetches what the report needs: the report of a cluster campaign is made on this machine.
+  const report = await cli(['report', out, '--store', storeRoot, '--sigmas', '0.5', '--draws', '1', '--quiet']);
+  assert.equal(report.status, 0, report.stderr);
+  assert.equal(report.stdout.trim(), `report: ${join(out, 'report.html')}`);
   return JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as CampaignResults;
 }
 

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { winningSparsity, type ScoredRound } from '@lth/core';
 import { CACHE_DIR, CLI, freePort, tempDir, TINY_CAMPAIGN } from '../integration/harness';
+import { sparsityRange } from '@lth/metrics';
 
 type CampaignResultsJson = { experiments: { rounds: ScoredRound[] }[] };
 
@@ -133,14 +134,18 @@ test('every panel query of the Grafana dashboard returns data once the campaign 
   const dashboard = JSON.parse(await readFile(join(ROOT, 'k8s/monitoring/lth-dashboard.json'), 'utf8')) as {
     uid: string;
     templating: { list: { name: string }[] };
-    panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[];
+    panels: { type: string; title: string; datasource: { uid: string }; targets: { expr: string }[] }[];
   };
   assert.ok(dashboard.uid);
   assert.deepEqual(
     dashboard.templating.list.map((v) => v.name),
     ['datasource', 'namespace'],
   );
-  for (const panel of dashboard.panels) {
+  // The one text panel points at what metrics cannot carry: the per-campaign report.
+  const text = dashboard.panels.filter((p) => p.type === 'text') as unknown as { options: { content: string } }[];
+  assert.equal(text.length, 1);
+  assert.match(text[0]!.options.content, /lth report runs\/NAME/);
+  for (const panel of dashboard.panels.filter((p) => p.type !== 'text')) {
     assert.ok(panel.datasource?.uid, `${panel.title} has no datasource`);
     for (const t of panel.targets) {
       const result = await query(t.expr.replaceAll('$namespace', '.*'));
@@ -157,6 +162,13 @@ test('every panel query of the Grafana dashboard returns data once the campaign 
   assert.equal(await scalar('lth_experiments_matching'), matching);
   const rounds = results.experiments.reduce((n, e) => n + e.rounds.length, 0);
   assert.equal(await scalar('lth_rounds_succeeded_total'), rounds);
+  // The science panels' series: every experiment at its last round's sparsity, every round's accuracy.
+  const last = results.experiments[0]!.rounds.at(-1)!.sparsity;
+  const range = sparsityRange(last);
+  assert.equal(await scalar(`lth_experiments_by_sparsity{range="${range}"}`), results.experiments.length);
+  assert.equal(await scalar('lth_round_test_accuracy_ratio_count'), rounds);
+  const below = results.experiments.flatMap((e) => e.rounds).filter((r) => r.testAccuracy! <= 0.9).length;
+  assert.equal(await scalar('lth_round_test_accuracy_ratio_bucket{le="0.9"}'), below);
   // Every stream's first batch is a round trip, so training waited for data at least a little;
   // with gRPC prefetching the rest, far less than it trained.
   const stepSeconds = await scalar('sum(lth_finetune_step_seconds_total)');
