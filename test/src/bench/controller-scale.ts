@@ -23,6 +23,17 @@ import { PROGRAMS, argv, freePort } from '../integration/harness';
 import { kubeconfigFor, startFakeApiServer } from '../kube/fake-apiserver';
 
 const CRD = join(__dirname, '../../../k8s/base/crd.yaml');
+const CONTROLLER = join(__dirname, '../../../k8s/base/controller.yaml');
+
+/** The Node options the controller's Deployment sets (NODE_OPTIONS): the bench runs it as deployed. */
+async function deployedNodeOptions(): Promise<string[]> {
+  const deployment = parseYaml(await readFile(CONTROLLER, 'utf8')) as {
+    spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+  };
+  const env = deployment.spec.template.spec.containers[0]!.env ?? [];
+  const value = env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+  return value.split(/\s+/).filter(Boolean);
+}
 
 type JobObject = {
   metadata: { name: string; namespace: string; labels?: Record<string, string>; uid: string };
@@ -74,9 +85,11 @@ async function main(): Promise<void> {
   const metricsPort = await freePort();
   const services = { data: 'd:1', pruning: 'p:1', finetune: 'f:1', evaluation: 'e:1' };
   const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+  const nodeOptions = await deployedNodeOptions();
   const controller = spawn(
     process.execPath,
     [
+      ...nodeOptions,
       ...profile,
       ...argv(PROGRAMS.controller, [
         ...['--namespace', 'lth', '--store', store.root, '--parallelism', '50', '--global-limit', String(globalLimit)],
@@ -205,7 +218,13 @@ async function main(): Promise<void> {
       note: 'bucket upper bound',
     });
     emit({ bench: 'api_writes_per_round', ...shape, value: writes / total, goal: 3 });
-    emit({ bench: 'controller_rss_megabytes', ...shape, value: rss / 1e6, goal: 256 });
+    emit({
+      bench: 'controller_rss_megabytes',
+      ...shape,
+      value: rss / 1e6,
+      goal: 256,
+      nodeOptions: nodeOptions.join(' '),
+    });
     emit({ bench: 'controller_heap_used_megabytes', ...shape, value: heap / 1e6 });
     emit({ bench: 'job_finished_to_next_created_seconds_p50', ...shape, value: quantile(gaps, 0.5) });
     emit({ bench: 'job_finished_to_next_created_seconds_p99', ...shape, value: quantile(gaps, 0.99), goal: 1 });
