@@ -1,4 +1,4 @@
-import { settingLabel, type CampaignAnalysis } from '@lth/core';
+import { settingLabel, type CampaignAnalysis, type OverlapSummary } from '@lth/core';
 
 /** A table of the report, as text cells: written as HTML in the report and as Markdown in docs/results.md. */
 export interface ReportTable {
@@ -13,6 +13,8 @@ const pct = (v: number | null | undefined, digits = 1) =>
 const acc = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(4));
 const pm = (mean: number | null, std: number | null, f: (v: number | null) => string) =>
   std === null ? f(mean) : `${f(mean)} ± ${f(std)}`;
+
+const summaryRow = (label: string, s: OverlapSummary) => [label, String(s.pairs), pct(s.mean), pct(s.min), pct(s.max)];
 
 /** The report's tables, in reading order; a table with no rows is left out. */
 export function reportTables(a: CampaignAnalysis): ReportTable[] {
@@ -51,14 +53,10 @@ export function reportTables(a: CampaignAnalysis): ReportTable[] {
       title: `Mask overlap at round ${o.round} (${pct(1 - o.density)} sparsity)`,
       columns: ['pairs of tickets', 'pairs', 'mean Jaccard', 'min', 'max'],
       rows: [
-        ['same task, different pre-training', o.acrossPretrainings],
-        ['same setting, different seed', o.acrossReplicates],
-      ]
-        .map(([label, s]) => {
-          const summary = s as typeof o.acrossPretrainings;
-          return [label as string, String(summary.pairs), pct(summary.mean), pct(summary.min), pct(summary.max)];
-        })
-        .concat([['two random masks of this density (expected)', '–', pct(o.randomJaccard), '–', '–']]),
+        summaryRow('same task, different pre-training', o.acrossPretrainings),
+        summaryRow('same setting, different seed', o.acrossReplicates),
+        ['two random masks of this density (expected)', '–', pct(o.randomJaccard), '–', '–'],
+      ],
     });
   if (a.transfers.winning.length > 0)
     tables.push({

@@ -1,4 +1,4 @@
-import { settingKeyOf, type SettingKey } from './accuracy-curves';
+import { sameSetting, settingKeyOf, type SettingKey } from './accuracy-curves';
 import { meanAndStd } from './statistics';
 
 /** One evaluation of a perturbed ticket: one experiment (replicate), one σ, one draw of the noise. */
@@ -34,20 +34,18 @@ export function sensitivityCurves(samples: readonly SensitivitySample[]): Sensit
     const { mean, std } = meanAndStd(group.map((s) => s.accuracy));
     return { ...settingKeyOf(group[0]!), round: group[0]!.round, sigma: group[0]!.sigma, mean, std, n: group.length };
   });
-  const baseline = (p: (typeof points)[number]) =>
-    points.find(
-      (q) =>
-        q.sigma === 0 && q.round === p.round && JSON.stringify(settingKeyOf(q)) === JSON.stringify(settingKeyOf(p)),
-    );
   return points
-    .map((p) => ({
-      ...settingKeyOf(p),
-      round: p.round,
-      sigma: p.sigma,
-      meanAccuracy: p.mean,
-      stdAccuracy: p.std,
-      samples: p.n,
-      meanDrop: baseline(p) ? baseline(p)!.mean - p.mean : null,
-    }))
+    .map((p) => {
+      const unperturbed = points.find((q) => q.sigma === 0 && q.round === p.round && sameSetting(q, p));
+      return {
+        ...settingKeyOf(p),
+        round: p.round,
+        sigma: p.sigma,
+        meanAccuracy: p.mean,
+        stdAccuracy: p.std,
+        samples: p.n,
+        meanDrop: unperturbed ? unperturbed.mean - p.mean : null,
+      };
+    })
     .sort((a, b) => a.sigma - b.sigma);
 }
