@@ -43,6 +43,12 @@ const program = new Command('lth-controller')
     5000,
   )
   .option('--resync-ms <ms>', 'any other running campaign is reconciled again after this delay', count, 300_000)
+  .option(
+    '--event-interval-ms <ms>',
+    'at most one round progress Event per campaign this often; what happens meanwhile is told together',
+    count,
+    10_000,
+  )
   .option('--metrics <host:port>', 'serve Prometheus metrics on GET /metrics at this address')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
@@ -84,6 +90,7 @@ async function main(): Promise<void> {
     log,
     requeueMs: flags['requeueMs'],
     resyncMs: flags['resyncMs'],
+    eventIntervalMs: flags['eventIntervalMs'],
   });
   await controller.start();
   const metrics = flags['metrics']

@@ -42,6 +42,7 @@ import { k8s, type K8s } from './k8s';
 import { makeJobInformer } from './job-informer';
 import { JobIndex } from './job-index';
 import { startLeaderElection } from './leader-election';
+import { RoundEvents, type RoundNews } from './round-events';
 import { WorkQueue } from './work-queue';
 
 export interface CampaignObject extends K8s.KubernetesObject {
@@ -68,6 +69,8 @@ export interface CampaignControllerOptions {
   requeueMs?: number;
   /** Any other running campaign is reconciled again after this long, as a safety net; a finished one never. */
   resyncMs?: number;
+  /** At most one round progress Event per campaign this often (what happened meanwhile is told together). */
+  eventIntervalMs?: number;
 }
 
 const conflict = (e: unknown) => (e as { code?: number }).code === 409;
@@ -121,14 +124,23 @@ export class CampaignController {
     string,
     { generation: number; spec: CampaignSpec; experiments: Experiment[]; lastRound: number; branchRuns: BranchRun[] }
   >();
+  /**
+   * The campaign as this controller's last status write returned it, by UID, with the
+   * resourceVersion that write replaced: until the watch brings the write back, the informer cache
+   * still holds the older object, and reconciling from it would write the same status again (and
+   * be refused with 409 Conflict for its stale resourceVersion).
+   */
+  private readonly ownWrites = new Map<string, { replaced: string | undefined; campaign: CampaignObject }>();
   /** Jobs already counted as finished (by uid), so each counts once. */
   private readonly countedJobs = new Set<string>();
+  private readonly roundEvents: RoundEvents<CampaignObject>;
   readonly metrics: CampaignMetrics;
 
   constructor(private readonly o: CampaignControllerOptions) {
     this.custom = o.kubeConfig.makeApiClient(k8s().CustomObjectsApi);
     this.batch = o.kubeConfig.makeApiClient(k8s().BatchV1Api);
     this.core = o.kubeConfig.makeApiClient(k8s().CoreV1Api);
+    this.roundEvents = new RoundEvents(o.eventIntervalMs ?? 10_000, (c, news) => this.tellRounds(c, news));
     this.metrics = new CampaignMetrics({
       // Read from the informer cache at scrape time: a deleted campaign is gone from it, and a
       // controller that does not hold the Lease answers for no campaign.
@@ -185,6 +197,8 @@ export class CampaignController {
     });
     this.campaigns.on('delete', (c) => {
       this.expanded.delete(c.metadata?.uid ?? '');
+      this.ownWrites.delete(c.metadata?.uid ?? '');
+      this.roundEvents.forget(c.metadata?.uid ?? '');
       this.lastFullRead.delete(c.metadata?.uid ?? '');
     });
     for (const inf of [this.campaigns, this.jobs] as K8s.Informer<K8s.KubernetesObject>[]) {
@@ -244,7 +258,7 @@ export class CampaignController {
   /** Level-triggered: reads everything it needs, so running it twice changes nothing. */
   async reconcile(key: string): Promise<void> {
     const [namespace, name] = key.split('/') as [string, string];
-    const campaign = this.campaigns.get(name, namespace);
+    const campaign = this.newest(this.campaigns.get(name, namespace));
     if (!campaign) {
       this.slotWaiters.delete(key);
       return; // deleted: owner references take its Jobs with it
@@ -336,6 +350,16 @@ export class CampaignController {
     }
   }
 
+  /** The cached campaign, or what this controller last wrote over that very version of it. */
+  private newest(cached: CampaignObject | undefined): CampaignObject | undefined {
+    const uid = cached?.metadata?.uid;
+    const own = uid === undefined ? undefined : this.ownWrites.get(uid);
+    if (!own) return cached;
+    if (own.replaced === cached!.metadata?.resourceVersion) return own.campaign;
+    this.ownWrites.delete(uid!); // the cache has caught up (or someone else wrote since)
+    return cached;
+  }
+
   /**
    * Which experiments cannot have new records since the last read: a round's record appears when
    * its Job ends, so only an experiment with a completed Job beyond the rounds already seen is read
@@ -423,8 +447,9 @@ export class CampaignController {
 
   /**
    * Events and counters for what a reconcile did: rounds that finished and experiments that failed
-   * since the last status (when it was written), tasks it started. Finishing a round and starting
-   * the next is one Event, so a round costs about three writes: its Job, the status, one Event.
+   * since the last status (when it was written), tasks it started. A failure is told at once; round
+   * progress at most once per `eventIntervalMs` per campaign, so a round costs about two writes: its
+   * Job and the status.
    */
   private async announce(
     campaign: CampaignObject,
@@ -449,10 +474,15 @@ export class CampaignController {
         await this.event(campaign, 'Warning', EVENT_REASON.RoundFailed, `experiment ${e.id}: ${e.message}`);
       }
     }
+    await this.roundEvents.add(campaign.metadata!.uid!, campaign, { finished, started: [...started] });
+  }
+
+  /** One Event for the rounds that finished and the tasks that started since the last one. */
+  private async tellRounds(campaign: CampaignObject, { finished, started }: RoundNews): Promise<void> {
     if (finished.length > 0) {
       const next = started.length > 0 ? ` (started ${summarize(started)})` : '';
       await this.event(campaign, 'Normal', EVENT_REASON.RoundFinished, `${summarize(finished)}${next}`);
-    } else if (started.length > 0) {
+    } else {
       await this.event(campaign, 'Normal', EVENT_REASON.RoundStarted, summarize(started));
     }
   }
@@ -465,14 +495,15 @@ export class CampaignController {
   private async writeStatus(campaign: CampaignObject, status: CampaignStatus): Promise<boolean> {
     if (isDeepStrictEqual(campaign.status, JSON.parse(JSON.stringify(status)))) return false;
     const meta = campaign.metadata!;
-    await this.custom.replaceNamespacedCustomObjectStatus({
+    const written = (await this.custom.replaceNamespacedCustomObjectStatus({
       group: CAMPAIGN_GROUP,
       version: CAMPAIGN_VERSION,
       namespace: meta.namespace!,
       plural: CAMPAIGN_PLURAL,
       name: meta.name!,
       body: { ...campaign, status },
-    });
+    })) as CampaignObject;
+    this.ownWrites.set(meta.uid!, { replaced: meta.resourceVersion, campaign: written });
     return true;
   }
 
@@ -513,8 +544,9 @@ export class CampaignController {
   async stop(): Promise<void> {
     this.stopping = true;
     this.queue.close();
+    await Promise.all(this.workers);
+    await this.roundEvents.flush();
     await this.election?.stop();
     await Promise.all([this.campaigns?.stop(), this.jobs?.stop()]);
-    await Promise.all(this.workers);
   }
 }

@@ -95,6 +95,8 @@ function startController(identity: string, metricsPort?: number): ChildProcess {
     '2',
     '--requeue-ms',
     '300',
+    '--event-interval-ms',
+    '1000',
     '--identity',
     identity,
     '--job-defaults',
@@ -215,6 +217,8 @@ test('a Campaign custom resource runs end to end as Jobs, and its results equal 
     assert.match(shown.stdout, /seed 1: Succeeded, round 3\/3, sparsity 36\.00%/);
     const events = api.list('events', 'lth').map((e) => e['reason']);
     assert.ok(events.includes('RoundStarted') && events.includes('RoundFinished'));
+    const refused = api.requests.filter((r) => r.path.endsWith('/campaigns/alpha/status') && r.status === 409);
+    assert.equal(refused.length, 0, 'a status write from a stale copy of the campaign (409 Conflict)');
 
     await assertEqualsLthRun('alpha', campaignYaml('alpha', [0, 1]), await clusterResults('alpha'));
   } finally {

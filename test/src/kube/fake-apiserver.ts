@@ -101,7 +101,8 @@ export interface FakeApiServer {
   /** Watches open on a resource now. */
   watching(plural: string): number;
   /** Requests seen, as "METHOD path" (for assertions on who did what). */
-  requests: { method: string; path: string; userAgent: string }[];
+  /** Every request, with the status code it was answered with (once answered). */
+  requests: { method: string; path: string; userAgent: string; status?: number }[];
   /** Updates that changed nothing, as plural/name[/status]. */
   noopUpdates: string[];
   /** What each Role-bound token was allowed to do, as `group/resource:verb` (group '' for core). */
@@ -431,8 +432,14 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
-    requests.push({ method: req.method!, path: url.pathname, userAgent: String(req.headers['user-agent'] ?? '') });
+    const request: FakeApiServer['requests'][number] = {
+      method: req.method!,
+      path: url.pathname,
+      userAgent: String(req.headers['user-agent'] ?? ''),
+    };
+    requests.push(request);
     const send = (code: number, body: unknown) => {
+      request.status = code;
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
