@@ -4,6 +4,8 @@ import { InvalidArgumentError, quote } from '@lth/core';
 import { registerWasmConv2DBackpropFilter } from './wasm-conv-backprop-filter';
 import { registerWasmConv2DBackpropInput } from './wasm-conv-backprop-input';
 import { registerTensorflowReluGrad } from './tensorflow-relu-grad';
+import { registerTensorflowDense } from './tensorflow-dense';
+import { registerTensorflowSoftmaxCrossEntropy } from './tensorflow-softmax-cross-entropy';
 
 /**
  * The one place that knows about TF.js backends. Everything else writes backend-neutral
@@ -36,12 +38,12 @@ async function load(backend: BackendName): Promise<void> {
     case 'tensorflow-gpu':
       optionalRequire('@tensorflow/tfjs-node-gpu');
       if (!(await tf.setBackend('tensorflow'))) throw new Error('tensorflow backend did not initialise');
-      registerTensorflowReluGrad();
+      registerTensorflowKernels();
       return;
     case 'tensorflow':
       optionalRequire('@tensorflow/tfjs-node');
       if (!(await tf.setBackend('tensorflow'))) throw new Error('tensorflow backend did not initialise');
-      registerTensorflowReluGrad();
+      registerTensorflowKernels();
       return;
     case 'wasm':
       optionalRequire('@tensorflow/tfjs-backend-wasm');
@@ -53,6 +55,17 @@ async function load(backend: BackendName): Promise<void> {
       if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not initialise');
       return;
   }
+}
+
+let tensorflowKernelsRegistered = false;
+
+/** lth's kernels and gradients for native TensorFlow: fused ops where tfjs composes many small ones. */
+function registerTensorflowKernels(): void {
+  if (tensorflowKernelsRegistered) return;
+  tensorflowKernelsRegistered = true;
+  registerTensorflowReluGrad();
+  registerTensorflowDense();
+  registerTensorflowSoftmaxCrossEntropy();
 }
 
 let active: BackendReport | undefined;

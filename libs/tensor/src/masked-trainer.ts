@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Mask, OptimizerSpec } from '@lth/core';
 import type { Network } from './network';
+import { softmaxCrossEntropy } from './tensorflow-softmax-cross-entropy';
 
 /**
  * SGD with momentum and weight decay (PyTorch semantics: decay added to the gradient) over a
@@ -16,11 +17,14 @@ export class MaskedTrainer {
   private readonly masks: (tf.Tensor | undefined)[];
   private lossSum: tf.Scalar;
   private lossCount = 0;
+  /** The optimizer's constants, on the device once rather than uploaded at every use. */
+  private readonly momentum: tf.Scalar;
+  private readonly weightDecay: tf.Scalar | undefined;
 
   constructor(
     private readonly network: Network,
     mask: Mask | undefined,
-    private readonly optimizer: OptimizerSpec,
+    optimizer: OptimizerSpec,
     extra: readonly tf.Variable[] = [],
   ) {
     this.names = network.trainableNames();
@@ -31,6 +35,8 @@ export class MaskedTrainer {
       return m ? tf.tensor(Float32Array.from(m.keep), m.shape) : undefined;
     });
     this.lossSum = tf.scalar(0);
+    this.momentum = tf.scalar(optimizer.momentum);
+    this.weightDecay = optimizer.weightDecay > 0 ? tf.scalar(optimizer.weightDecay) : undefined;
     this.applyMasks();
   }
 
@@ -48,25 +54,25 @@ export class MaskedTrainer {
   step(x: tf.Tensor, y: tf.Tensor, learningRate: number): void {
     this.stepOn(() => {
       const logits = this.network.model.apply(x, { training: true }) as tf.Tensor;
-      return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+      return softmaxCrossEntropy(y, logits);
     }, learningRate);
   }
 
   /** One step on any loss of the trained variables (a contrastive objective's). */
   stepOn(loss: () => tf.Scalar, learningRate: number): void {
-    const { momentum, weightDecay } = this.optimizer;
     const lossValue = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(loss, this.params);
       const lr = tf.scalar(learningRate);
       this.params.forEach((p, i) => {
         // A weight the loss does not reach (the classifier under a contrastive objective) is left alone.
         if (!grads[p.name]) return;
-        let g: tf.Tensor = grads[p.name]!;
-        if (weightDecay > 0) g = tf.add(g, tf.mul(p, weightDecay));
         const m = this.masks[i];
-        if (m) g = tf.mul(g, m);
+        const g = m ? tf.mul(grads[p.name]!, m) : grads[p.name]!;
+        // v = momentum * v + g + decay * p, in one sum. Decay needs no mask: a pruned weight is zero.
         const v = this.momenta[i]!;
-        v.assign(tf.add(tf.mul(v, momentum), g));
+        const terms = [tf.mul(v, this.momentum), g];
+        if (this.weightDecay) terms.push(tf.mul(p, this.weightDecay));
+        v.assign(tf.addN(terms));
         p.assign(tf.sub(p, tf.mul(lr, v)));
       });
       return value;
@@ -91,6 +97,12 @@ export class MaskedTrainer {
   }
 
   dispose(): void {
-    tf.dispose([...this.momenta, ...this.masks.filter((m): m is tf.Tensor => m !== undefined), this.lossSum]);
+    const constants = [this.momentum, ...(this.weightDecay ? [this.weightDecay] : [])];
+    tf.dispose([
+      ...this.momenta,
+      ...this.masks.filter((m): m is tf.Tensor => m !== undefined),
+      this.lossSum,
+      ...constants,
+    ]);
   }
 }

@@ -56,7 +56,7 @@ export function torchLane(measured: LthThroughput[]): void {
   const compared = measured.filter((m) => m.backend !== 'cpu');
   for (const threads of [...new Set(compared.map((m) => threadsOf(m.backend)))]) {
     const runs = [
-      ...new Set(compared.map((m) => `${m.model}:${m.batchSize}:${m.model === 'lenet-300-100' ? 50 : 10}`)),
+      ...new Set(compared.map((m) => `${m.model}:${m.batchSize}:${m.model === 'lenet-300-100' ? 400 : 10}`)),
     ];
     const res = python(['--threads', String(threads), ...runs.flatMap((r) => ['--run', r])]);
     if (res.status !== 0) throw new Error(`the torch lane failed: ${res.stderr.trim().split('\n').pop()}`);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { HEAD, STEM, STEM_BN } from '@lth/core';
 import type { InputShape } from './input-shape';
 import { batchNormalization } from '../tensorflow-fused-batch-norm';
+import { dense } from '../tensorflow-dense';
 
 /**
  * CIFAR-style ResNet (He et al. 2016, section 4.2): a 3x3 stride-1 stem with no max-pool, three
@@ -37,6 +38,6 @@ export function buildCifarResnet(depth: number, input: InputShape, numClasses: n
     }
   });
   const pooled = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x);
-  const logits = tf.layers.dense({ units: numClasses, name: HEAD }).apply(pooled) as tf.SymbolicTensor;
+  const logits = dense({ units: numClasses, name: HEAD }).apply(pooled) as tf.SymbolicTensor;
   return tf.model({ inputs, outputs: logits, name: `resnet-${depth}` });
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { HEAD, STEM, STEM_BN, stemFor, TORCHVISION_RESNETS, type TorchvisionDepth } from '@lth/core';
 import type { InputShape } from './input-shape';
 import { batchNormalization } from '../tensorflow-fused-batch-norm';
+import { dense } from '../tensorflow-dense';
 
 /**
  * ResNet with torchvision's structure and weight names: `conv1` is `stem`, `bn1` `stem_bn`, `fc`
@@ -70,6 +71,6 @@ export function buildTorchvisionResnet(depth: TorchvisionDepth, input: InputShap
     }
   });
   const pooled = apply(tf.layers.globalAveragePooling2d({ name: 'pool' }), x);
-  const logits = apply(tf.layers.dense({ units: numClasses, name: HEAD }), pooled);
+  const logits = apply(dense({ units: numClasses, name: HEAD }), pooled);
   return tf.model({ inputs, outputs: logits, name: `resnet-${depth}` });
 }
