@@ -3,7 +3,8 @@
  *  - finetune_images_per_second: masked training steps (forward, backward, SGD with masked gradients) per
  *    model and TF.js backend, in process (no gRPC);
  *  - global_prune_seconds: one global magnitude pruning step over 25M weights in 50 tensors;
- *  - data_stream_megabytes_per_second: uint8 batches from the data service over loopback gRPC;
+ *  - data_stream_megabytes_per_second: uint8 batches from the data service over loopback gRPC, the
+ *    service in this process and in its own;
  *  - campaign_to_bare_loop: a small campaign through services, gRPC, store and planner against the
  *    same training in one bare loop, service_peak_rss_megabytes per service, and
  *    finetune_data_wait_fraction: time fine-tuning waited for batches over time it trained
@@ -15,7 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng, pruneByMagnitude, type WeightTensor } from '@lth/core';
 import { dataClient, openChannel, splitEnum } from '@lth/grpc-kit';
+import { startLocalServices } from '@lth/local';
 import { serve } from '@lth/services';
+import { CACHE_DIR, PROGRAMS } from '../integration/harness';
 import { batchTensors, initBackend, MaskedTrainer, Network, tf, type BackendName } from '@lth/tensor';
 import { pino } from './quiet-logger';
 import { torchLane, type LthThroughput } from './torch-lane';
@@ -88,14 +91,9 @@ function globalPrune(): void {
   });
 }
 
-async function dataStream(): Promise<void> {
-  const { server } = await serve('data', {
-    listen: '127.0.0.1:0',
-    store: join(tmpdir(), 'lth-bench-store'),
-    preload: ['fashion-mnist'],
-    log: pino,
-  });
-  const channel = openChannel(server.address);
+/** Streams fashion-mnist's training split once per batch size from the data service at `address`. */
+async function streamFrom(address: string, server: 'in-process' | 'own process'): Promise<void> {
+  const channel = openChannel(address);
   const client = dataClient(channel);
   try {
     for (const batchSize of [256, 2048]) {
@@ -113,11 +111,37 @@ async function dataStream(): Promise<void> {
       });
       for await (const b of call) bytes += b.pixels.length + b.labels.length;
       const seconds = (performance.now() - started) / 1000;
-      emit({ bench: 'data_stream_megabytes_per_second', batchSize, bytes, value: bytes / 1e6 / seconds, seconds });
+      const value = bytes / 1e6 / seconds;
+      emit({ bench: 'data_stream_megabytes_per_second', server, batchSize, bytes, value, seconds });
     }
   } finally {
     channel.close();
+  }
+}
+
+/**
+ * The data path twice: the service in this process (client and server share one thread), and the
+ * service as its own process, as `lth run` and the cluster run it (each side has a core).
+ */
+async function dataStream(): Promise<void> {
+  const store = join(tmpdir(), 'lth-bench-store');
+  const { server } = await serve('data', { listen: '127.0.0.1:0', store, preload: ['fashion-mnist'], log: pino });
+  try {
+    await streamFrom(server.address, 'in-process');
+  } finally {
     await server.shutdown(1000);
+  }
+  const services = await startLocalServices({
+    programs: PROGRAMS,
+    storeRoot: store,
+    finetuneReplicas: 1,
+    env: { LTH_CACHE: CACHE_DIR },
+    dataFlags: ['--preload', 'fashion-mnist'],
+  });
+  try {
+    await streamFrom(services.replicas[0]!.data, 'own process');
+  } finally {
+    await services.stop();
   }
 }
 
