@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: one JSON line per measurement. Compare numbers from the same run only.
  *  - finetune_images_per_second: masked training steps (forward, backward, SGD with masked gradients) per
- *    model and TF.js backend, in process (no gRPC);
+ *    model and TF.js backend, in process (no gRPC); native TensorFlow also on one thread (`threads: 1`);
  *  - global_prune_seconds: one global magnitude pruning step over 25M weights in 50 tensors;
  *  - data_stream_megabytes_per_second: uint8 batches from the data service over loopback gRPC, the
  *    service in this process and in its own;
@@ -12,6 +12,7 @@
  *  - with --torch: torch_images_per_second, the same models, batches and thread counts in PyTorch
  *    (Debian's python3-torch), and ratio_to_torch for each lth backend (torch-lane.ts).
  */
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng, pruneByMagnitude, type WeightTensor } from '@lth/core';
@@ -21,9 +22,12 @@ import { serve } from '@lth/services';
 import { CACHE_DIR, PROGRAMS } from '../integration/harness';
 import { batchTensors, initBackend, MaskedTrainer, Network, tf, type BackendName } from '@lth/tensor';
 import { pino } from './quiet-logger';
-import { torchLane, type LthThroughput } from './torch-lane';
+import { threadsOf, torchLane, type LthThroughput } from './torch-lane';
 import { emit } from './emit';
 import { campaignOverhead } from './campaign-overhead';
+
+/** Native TensorFlow's intra-op threads, when set for this process (the one-thread lane). */
+const tensorflowThreads = Number(process.env['TF_NUM_INTRAOP_THREADS']) || undefined;
 
 async function finetuneThroughput(
   backend: BackendName,
@@ -60,16 +64,55 @@ async function finetuneThroughput(
   const seconds = (performance.now() - started) / 1000;
   trainer.dispose();
   net.dispose();
+  const threads = backend.startsWith('tensorflow') ? tensorflowThreads : undefined;
+  const imagesPerSecond = (steps * batchSize) / seconds;
   emit({
     bench: 'finetune_images_per_second',
     model,
     backend,
+    ...(threads ? { threads } : {}),
     batchSize,
     steps,
-    value: (steps * batchSize) / seconds,
+    value: imagesPerSecond,
     seconds,
   });
-  return { backend, model, batchSize, imagesPerSecond: (steps * batchSize) / seconds };
+  return { backend, ...(threads ? { threads } : {}), model, batchSize, imagesPerSecond };
+}
+
+const NATIVE_MODELS = [
+  ['lenet-300-100', 128, 400],
+  ['resnet-8', 64, 10],
+  ['resnet-20', 64, 10],
+] as const;
+
+/** `--native-lane`: native TensorFlow's measurements only, printed as JSON lines (run with one thread). */
+async function nativeLane(): Promise<void> {
+  for (const [model, batchSize, steps] of NATIVE_MODELS)
+    await finetuneThroughput('tensorflow', model, batchSize, steps);
+}
+
+/**
+ * Native TensorFlow again on one intra-op thread (TensorFlow reads TF_NUM_INTRAOP_THREADS when it
+ * starts, so in a process of its own): what PyTorch's one-thread numbers compare with.
+ */
+function oneThreadNativeLane(): LthThroughput[] {
+  const res = spawnSync(process.execPath, [__filename, '--native-lane'], {
+    encoding: 'utf8',
+    env: { ...process.env, TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '1' },
+    timeout: 600_000,
+  });
+  if (res.status !== 0) throw new Error(`the one-thread native lane failed: ${res.stderr.trim().split('\n').pop()}`);
+  const lines = res.stdout.split('\n').filter((l) => l.startsWith('{"bench"'));
+  for (const line of lines) process.stdout.write(`${line}\n`);
+  return lines
+    .map((l) => JSON.parse(l) as { model: string; batchSize: number; value: number })
+    .map((m) => ({
+      backend: 'tensorflow',
+      threads: 1,
+      model: m.model,
+      batchSize: m.batchSize,
+      imagesPerSecond: m.value,
+    }));
 }
 
 function globalPrune(): void {
@@ -146,6 +189,7 @@ async function dataStream(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--native-lane')) return nativeLane();
   globalPrune();
   await dataStream();
   const available: BackendName[] = [];
@@ -170,6 +214,7 @@ async function main(): Promise<void> {
     measured.push(await finetuneThroughput(backend, 'resnet-8', 64, 10));
     measured.push(await finetuneThroughput(backend, 'resnet-20', 64, backend === 'wasm' ? 4 : 10));
   }
+  if (available.includes('tensorflow') && threadsOf('tensorflow') > 1) measured.push(...oneThreadNativeLane());
   if (process.argv.includes('--torch')) torchLane(measured);
   await campaignOverhead();
 }

@@ -6,6 +6,8 @@ import { emit } from './emit';
 /** One lth training measurement, to be compared with PyTorch on the same model and batch. */
 export interface LthThroughput {
   backend: string;
+  /** Threads it computed on, when not the backend's default (threadsOf). */
+  threads?: number;
   model: string;
   batchSize: number;
   imagesPerSecond: number;
@@ -25,9 +27,11 @@ function python(args: string[]) {
  * Which threads a backend computes on: wasm on one; native TensorFlow on one intra-op thread per
  * core (its default). PyTorch runs with the same count.
  */
-function threadsOf(backend: string): number {
+export function threadsOf(backend: string): number {
   return backend === 'wasm' || backend === 'cpu' ? 1 : availableParallelism();
 }
+
+const threadsOfMeasurement = (m: LthThroughput) => m.threads ?? threadsOf(m.backend);
 
 /**
  * The PyTorch lane: checks the BLAS torch got (a reference BLAS makes every ratio a flattering lie)
@@ -54,7 +58,7 @@ export function torchLane(measured: LthThroughput[]): void {
     return;
   }
   const compared = measured.filter((m) => m.backend !== 'cpu');
-  for (const threads of [...new Set(compared.map((m) => threadsOf(m.backend)))]) {
+  for (const threads of [...new Set(compared.map(threadsOfMeasurement))]) {
     const runs = [
       ...new Set(compared.map((m) => `${m.model}:${m.batchSize}:${m.model === 'lenet-300-100' ? 400 : 10}`)),
     ];
@@ -66,7 +70,7 @@ export function torchLane(measured: LthThroughput[]): void {
       .map((l) => JSON.parse(l) as { model: string; batchSize: number; value: number });
     for (const t of torch) {
       emit({ bench: 'torch_images_per_second', ...t, threads });
-      for (const m of compared.filter((c) => threadsOf(c.backend) === threads && c.model === t.model)) {
+      for (const m of compared.filter((c) => threadsOfMeasurement(c) === threads && c.model === t.model)) {
         emit({
           bench: 'ratio_to_torch',
           model: m.model,
