@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { tensorflowKernelBackend, type NodeJSKernelBackend, type OpAttr } from './tensorflow-kernel-backend';
+import {
+  float32Attr,
+  tensorflowKernelBackend,
+  type LayerCall,
+  type NodeJSKernelBackend,
+  type OpAttr,
+} from './tensorflow-kernel-backend';
 
 /**
  * A dense layer on native TensorFlow as three TensorFlow ops forward (`MatMul`, `BiasAdd`, `Relu`)
@@ -14,16 +20,10 @@ const KERNEL = 'LthDense';
 
 type Activation = 'relu' | 'linear';
 
-const floatAttr = (b: NodeJSKernelBackend): OpAttr => ({
-  name: 'T',
-  type: b.binding.TF_ATTR_TYPE,
-  value: b.binding.TF_FLOAT,
-});
-
 /** TensorFlow's 2-D MatMul; `T.` transposes the first operand, `.T` the second. */
 function matMul(b: NodeJSKernelBackend, x: tf.TensorInfo, y: tf.TensorInfo, transpose: '' | 'T.' | '.T') {
   const attrs = [
-    floatAttr(b),
+    float32Attr(b),
     { name: 'transpose_a', type: b.binding.TF_ATTR_BOOL, value: transpose === 'T.' },
     { name: 'transpose_b', type: b.binding.TF_ATTR_BOOL, value: transpose === '.T' },
   ];
@@ -31,7 +31,7 @@ function matMul(b: NodeJSKernelBackend, x: tf.TensorInfo, y: tf.TensorInfo, tran
 }
 
 const biasAttrs = (b: NodeJSKernelBackend): OpAttr[] => [
-  floatAttr(b),
+  float32Attr(b),
   { name: 'data_format', type: b.binding.TF_ATTR_STRING, value: 'NHWC' },
 ];
 
@@ -47,7 +47,7 @@ export function registerTensorflowDense(): void {
       const biased = b.executeSingleOutput('BiasAdd', biasAttrs(b), [product, bias as tf.Tensor]);
       product.dispose();
       if ((attrs as { activation: Activation }).activation === 'linear') return biased;
-      const activated = b.executeSingleOutput('Relu', [floatAttr(b)], [biased]);
+      const activated = b.executeSingleOutput('Relu', [float32Attr(b)], [biased]);
       biased.dispose();
       return activated;
     },
@@ -61,7 +61,7 @@ export function registerTensorflowDense(): void {
       const b = tensorflowKernelBackend()!;
       const relu = (attrs as unknown as { activation: Activation }).activation === 'relu';
       // Relu's output is positive exactly where its input is: ReluGrad may take either.
-      const dz = relu ? b.executeSingleOutput('ReluGrad', [floatAttr(b)], [dy as tf.Tensor, y]) : (dy as tf.Tensor);
+      const dz = relu ? b.executeSingleOutput('ReluGrad', [float32Attr(b)], [dy as tf.Tensor, y]) : (dy as tf.Tensor);
       return {
         x: () => matMul(b, dz, kernel, '.T'),
         kernel: () => matMul(b, x, dz, 'T.'),
@@ -82,8 +82,6 @@ interface DenseFields {
   bias?: tf.LayerVariable;
   activation: { getClassName(): string };
 }
-
-type LayerCall = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
 
 /**
  * tfjs-layers' Dense (same weights, same config, same serialisation), computed by the one-kernel

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { tensorflowKernelBackend, type NodeJSKernelBackend, type OpAttr } from './tensorflow-kernel-backend';
+import {
+  float32Attr,
+  tensorflowKernelBackend,
+  type LayerCall,
+  type NodeJSKernelBackend,
+  type OpAttr,
+} from './tensorflow-kernel-backend';
 
 /**
  * Batch normalisation in training, on native TensorFlow, as TensorFlow computes it: one
@@ -12,8 +18,8 @@ import { tensorflowKernelBackend, type NodeJSKernelBackend, type OpAttr } from '
 function attrs(backend: NodeJSKernelBackend, epsilon: number): OpAttr[] {
   const b = backend.binding;
   return [
-    { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
-    { name: 'U', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
+    float32Attr(backend, 'T'),
+    float32Attr(backend, 'U'),
     { name: 'epsilon', type: b.TF_ATTR_FLOAT, value: epsilon },
     { name: 'exponential_avg_factor', type: b.TF_ATTR_FLOAT, value: 1 },
     { name: 'data_format', type: b.TF_ATTR_STRING, value: 'NHWC' },
@@ -99,8 +105,6 @@ interface BatchNormalizationFields {
   movingMean: tf.LayerVariable;
   movingVariance: tf.LayerVariable;
 }
-
-type LayerCall = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
 
 /**
  * tfjs-layers' BatchNormalization (same weights, same config, same serialisation), whose training

@@ -27,3 +27,11 @@ export interface NodeJSKernelBackend {
 export function tensorflowKernelBackend(): NodeJSKernelBackend | undefined {
   return tf.getBackend() === 'tensorflow' ? (tf.backend() as unknown as NodeJSKernelBackend) : undefined;
 }
+
+/** The attribute that says an op computes in float32 (`T`, or another name such as `U`). */
+export function float32Attr(backend: NodeJSKernelBackend, name = 'T'): OpAttr {
+  return { name, type: backend.binding.TF_ATTR_TYPE, value: backend.binding.TF_FLOAT };
+}
+
+/** A tfjs-layers layer's `call`, which lth's native layers replace on native TensorFlow. */
+export type LayerCall = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];

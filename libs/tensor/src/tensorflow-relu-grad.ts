@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { tensorflowKernelBackend } from './tensorflow-kernel-backend';
+import { float32Attr, tensorflowKernelBackend } from './tensorflow-kernel-backend';
 
 /**
  * The gradient of ReLU as one TensorFlow op (`ReluGrad`) on native TensorFlow, where tfjs composes
@@ -16,8 +16,7 @@ export function registerTensorflowReluGrad(): void {
       const backend = tensorflowKernelBackend();
       if (!backend || dyTensor.dtype !== 'float32' || x.dtype !== 'float32')
         return { x: () => tf.mul(dyTensor, tf.cast(tf.step(x), 'float32')) };
-      const attrs = [{ name: 'T', type: backend.binding.TF_ATTR_TYPE, value: backend.binding.TF_FLOAT }];
-      return { x: () => backend.executeSingleOutput('ReluGrad', attrs, [dyTensor, x]) };
+      return { x: () => backend.executeSingleOutput('ReluGrad', [float32Attr(backend)], [dyTensor, x]) };
     },
   });
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { tensorflowKernelBackend, type NodeJSKernelBackend } from './tensorflow-kernel-backend';
+import { float32Attr, tensorflowKernelBackend, type NodeJSKernelBackend } from './tensorflow-kernel-backend';
 
 /**
  * Softmax cross-entropy on native TensorFlow as TensorFlow computes it: one
@@ -18,9 +18,8 @@ export function registerTensorflowSoftmaxCrossEntropy(): void {
     kernelFunc: ({ inputs, backend }) => {
       const b = backend as unknown as NodeJSKernelBackend;
       const { logits, labels } = inputs as { logits: tf.Tensor; labels: tf.Tensor };
-      const attrs = [{ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }];
       // Per example: the loss, and its gradient with respect to the logits (softmax - labels).
-      return b.executeMultipleOutputs('SoftmaxCrossEntropyWithLogits', attrs, [logits, labels], 2);
+      return b.executeMultipleOutputs('SoftmaxCrossEntropyWithLogits', [float32Attr(b)], [logits, labels], 2);
     },
   });
   tf.registerGradient({
