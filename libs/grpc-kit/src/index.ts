@@ -23,4 +23,4 @@ export { createLogger, type Logger } from './logger';
 export { Status as GrpcStatus, ClientError, type CallContext } from 'nice-grpc';
 export { splitEnum, splitName, type SplitName } from './split';
 export { onParentGone, PARENT_PIPE_ENV } from './parent-pipe';
-export { preEncoded, wireOf, type PreEncoded } from './pre-encoded';
+export { preEncoded, wireOf, withPreEncodedResponses, type PreEncoded } from './pre-encoded';

@@ -7,7 +7,7 @@ import {
   type DatasetInfo,
   type DatasetRegistry,
 } from '@lth/datasets';
-import { batchMessage } from './batch-message';
+import { BatchMessagePool } from './batch-message';
 import { dataV1, splitName, type CallContext, type ServiceBinding } from '@lth/grpc-kit';
 
 function toProto(info: DatasetInfo): dataV1.DatasetInfo {
@@ -40,6 +40,7 @@ export function dataService(registry: DatasetRegistry, stats: DataServiceStats =
     async *streamBatches(req, ctx: CallContext) {
       if (req.batchSize === 0) throw new InvalidArgumentError('batch_size must be at least 1');
       const dataset = await registry.get(req.dataset);
+      const messages = new BatchMessagePool();
       const batches = dataset.batches(
         splitName(req.split),
         {
@@ -50,7 +51,7 @@ export function dataService(registry: DatasetRegistry, stats: DataServiceStats =
           shardCount: req.shardCount,
           maxExamples: req.maxExamples,
         },
-        batchMessage,
+        messages.take,
       );
       const recipe = augmentationFor(req.augmentation, dataset);
       const rng = createRng(deriveSeed(req.seed, 'augment'));
@@ -59,6 +60,7 @@ export function dataService(registry: DatasetRegistry, stats: DataServiceStats =
         augmentBatch(b, dataset.info, recipe, rng);
         yield b;
         stats.bytesStreamed += b.pixels.byteLength + b.labels.byteLength;
+        await messages.roomFor(ctx.signal);
       }
     },
   };

@@ -14,6 +14,7 @@ import {
   splitEnum,
   type finetuneV1,
 } from '@lth/grpc-kit';
+import { DatasetRegistry } from '@lth/datasets';
 import { ArtifactStore, putWeights } from '@lth/store';
 import { CACHE_DIR, filesUnder, freePort, PROGRAMS } from './harness';
 import {
@@ -78,6 +79,23 @@ test('the data service lists datasets and streams uint8 batches as bytes', async
     assert.equal(b.pixels.length, b.count * 784);
     assert.equal(b.labels.length, b.count);
   }
+});
+
+test('a long stream sends every batch as gathered, though the service reuses its memory', async () => {
+  // The data service gathers into a few buffers it reuses once grpc-js has copied a message out;
+  // all batches are held until the end, so one overwritten too early shows as a mismatch.
+  const request = { dataset: 'fashion-mnist', seed: 7, batchSize: 1000, shuffle: true, maxExamples: 0 };
+  const call = clients.data.streamBatches({ ...request, split: splitEnum('train'), shardIndex: 0, shardCount: 1 });
+  const received = (await drain(call)) as { count: number; pixels: Uint8Array; labels: Uint8Array }[];
+  const fashion = await new DatasetRegistry(CACHE_DIR).get('fashion-mnist');
+  const expected = [...fashion.batches('train', { ...request, shardIndex: 0, shardCount: 1 })];
+  assert.equal(received.length, 55);
+  assert.equal(received.length, expected.length);
+  received.forEach((b, i) => {
+    assert.equal(b.count, expected[i]!.count);
+    assert.ok(Buffer.from(b.pixels).equals(expected[i]!.pixels), `batch ${i}: pixels differ`);
+    assert.ok(Buffer.from(b.labels).equals(expected[i]!.labels), `batch ${i}: labels differ`);
+  });
 });
 
 test('bad input gets the right status and a clear message, and writes nothing', async () => {
