@@ -2,7 +2,13 @@ export * as dataV1 from './gen/lth/data/v1/data';
 export * as pruningV1 from './gen/lth/pruning/v1/pruning';
 export * as finetuneV1 from './gen/lth/finetune/v1/finetune';
 export * as evaluationV1 from './gen/lth/evaluation/v1/evaluation';
-export { startServer, shutdownOnSignals, type RunningServer, type ServiceBinding } from './server';
+export {
+  FLOW_CONTROL_WINDOW_BYTES,
+  startServer,
+  shutdownOnSignals,
+  type RunningServer,
+  type ServiceBinding,
+} from './server';
 export type { CallOptions } from './call-middleware';
 export { kindOfStatus } from './status';
 export { DEADLINES } from './deadlines';

@@ -4,11 +4,13 @@
  *    model and TF.js backend, in process (no gRPC); native TensorFlow also on one thread (`threads: 1`);
  *  - global_prune_seconds: one global magnitude pruning step over 25M weights in 50 tensors;
  *  - data_stream_megabytes_per_second: uint8 batches from the data service over loopback gRPC, the
- *    service in this process and in its own;
+ *    service in this process and in its own (median of 9 streams);
+ *  - grpc_stream_ceiling_megabytes_per_second: the same bytes from bare grpc-js (grpc-ceiling.ts);
  *  - campaign_to_bare_loop: a small campaign through services, gRPC, store and planner against the
  *    same training in one bare loop, service_peak_rss_megabytes per service, and
  *    finetune_data_wait_fraction: time fine-tuning waited for batches over time it trained
  *    (campaign-overhead.ts);
+ *  - with --data-path: only the data path's two lines;
  *  - with --torch: torch_images_per_second, the same models, batches and thread counts in PyTorch
  *    (Debian's python3-torch), and ratio_to_torch for each lth backend (torch-lane.ts).
  */
@@ -25,6 +27,7 @@ import { pino } from './quiet-logger';
 import { threadsOf, torchLane, type LthThroughput } from './torch-lane';
 import { emit } from './emit';
 import { campaignOverhead } from './campaign-overhead';
+import { startCeilingServer } from './grpc-ceiling';
 
 /** Native TensorFlow's intra-op threads, when set for this process (the one-thread lane). */
 const tensorflowThreads = Number(process.env['TF_NUM_INTRAOP_THREADS']) || undefined;
@@ -134,37 +137,78 @@ function globalPrune(): void {
   });
 }
 
-/** Streams fashion-mnist's training split once per batch size from the data service at `address`. */
+/** Batch sizes the data path is measured at: a LeNet step's, and a large one. */
+const STREAM_BATCH_SIZES = [256, 2048];
+/** Streams per measurement; the median is reported (the first streams of a process run colder). */
+const STREAM_REPEATS = 9;
+/** fashion-mnist's training split: what one stream of the data service sends. */
+const TRAIN_EXAMPLES = 55_000;
+const EXAMPLE_BYTES = 28 * 28 + 1;
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const round = (n: number): number => Math.round(n * 10) / 10;
+
+/** Streams fashion-mnist's training split from the data service at `address`, per batch size. */
 async function streamFrom(address: string, server: 'in-process' | 'own process'): Promise<void> {
   const channel = openChannel(address);
   const client = dataClient(channel);
   try {
-    for (const batchSize of [256, 2048]) {
-      const started = performance.now();
+    for (const batchSize of STREAM_BATCH_SIZES) {
+      const runs: number[] = [];
       let bytes = 0;
-      const call = client.streamBatches({
-        dataset: 'fashion-mnist',
-        split: splitEnum('train'),
-        seed: 1,
-        batchSize,
-        shuffle: true,
-        shardIndex: 0,
-        shardCount: 1,
-        maxExamples: 0,
-      });
-      for await (const b of call) bytes += b.pixels.length + b.labels.length;
-      const seconds = (performance.now() - started) / 1000;
-      const value = bytes / 1e6 / seconds;
-      emit({ bench: 'data_stream_megabytes_per_second', server, batchSize, bytes, value, seconds });
+      for (let r = 0; r < STREAM_REPEATS; r++) {
+        const started = performance.now();
+        bytes = 0;
+        const call = client.streamBatches({
+          dataset: 'fashion-mnist',
+          split: splitEnum('train'),
+          seed: r,
+          batchSize,
+          shuffle: true,
+          shardIndex: 0,
+          shardCount: 1,
+          maxExamples: 0,
+        });
+        for await (const b of call) bytes += b.pixels.length + b.labels.length;
+        runs.push(bytes / 1e6 / ((performance.now() - started) / 1000));
+      }
+      const value = round(median(runs));
+      emit({ bench: 'data_stream_megabytes_per_second', server, batchSize, bytes, value, runs: runs.map(round) });
     }
   } finally {
     channel.close();
   }
 }
 
+/** The same bytes in messages of the same size, from bare grpc-js in its own process. */
+async function streamCeiling(): Promise<void> {
+  const ceiling = await startCeilingServer();
+  try {
+    for (const batchSize of STREAM_BATCH_SIZES) {
+      const messages = Math.ceil(TRAIN_EXAMPLES / batchSize);
+      const messageBytes = batchSize * EXAMPLE_BYTES;
+      const runs: number[] = [];
+      for (let r = 0; r < STREAM_REPEATS; r++) {
+        runs.push((messages * messageBytes) / 1e6 / (await ceiling.stream(messageBytes, messages)));
+      }
+      const value = round(median(runs));
+      emit({
+        bench: 'grpc_stream_ceiling_megabytes_per_second',
+        batchSize,
+        messageBytes,
+        value,
+        runs: runs.map(round),
+      });
+    }
+  } finally {
+    ceiling.stop();
+  }
+}
+
 /**
  * The data path twice: the service in this process (client and server share one thread), and the
- * service as its own process, as `lth run` and the cluster run it (each side has a core).
+ * service as its own process, as `lth run` and the cluster run it (each side has a core); then
+ * the transport's ceiling, bare grpc-js, with the same client process.
  */
 async function dataStream(): Promise<void> {
   const store = join(tmpdir(), 'lth-bench-store');
@@ -186,10 +230,12 @@ async function dataStream(): Promise<void> {
   } finally {
     await services.stop();
   }
+  await streamCeiling();
 }
 
 async function main(): Promise<void> {
   if (process.argv.includes('--native-lane')) return nativeLane();
+  if (process.argv.includes('--data-path')) return dataStream();
   globalPrune();
   await dataStream();
   const available: BackendName[] = [];
