@@ -57,15 +57,18 @@ function encodedLength(count: number, pixelBytes: number): number {
  * copied a message into its frame. A fresh megabyte-sized buffer per batch costs its page faults
  * and, held while the stream's write queue (16 messages deep) drains, outlives the young
  * generation: V8 then frees it only in mark-compacts, which took more of the data service's time
- * than gathering did (docs/performance.md). So a stream gathers at most `depth` batches ahead of
- * the wire, and those `depth` buffers are all it allocates.
+ * than gathering did. So a stream gathers at most `depth` batches ahead of the wire, into the
+ * `depth` buffers it owns. One ahead streams fastest here: in `npm run bench -- --data-path`
+ * (batch 2048, service in its own process) depth 1 gave 669-942 MB/s over five runs, depth 2
+ * 419-932 and depth 8 283-331; more memory in flight is more garbage to collect
+ * (docs/performance.md).
  */
 export class BatchMessagePool {
   private readonly free: Buffer[] = [];
   private pending = 0;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly depth = 2) {}
+  constructor(private readonly depth = 1) {}
 
   /** A message for `count` examples of `pixelBytes`, to be sent through withPreEncodedResponses. */
   readonly take = (count: number, pixelBytes: number): BatchMessage => {
