@@ -66,9 +66,13 @@ export interface CeilingServer {
 /** Starts the bare server in its own process and connects to it from this one. */
 export async function startCeilingServer(): Promise<CeilingServer> {
   const child = fork(__filename, ['--serve'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  const port = await Promise.race([
+    once(child.stdout!, 'data').then(([line]) => String(line).trim()),
+    once(child, 'exit').then(() => undefined),
+  ]);
+  if (port === undefined) throw new Error('the bare grpc-js server exited before it served');
   const Client = grpc.makeGenericClientConstructor(SERVICE, 'Ceiling');
-  const client = new Client(`127.0.0.1:${line.toString().trim()}`, grpc.credentials.createInsecure(), OPTIONS);
+  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), OPTIONS);
   return {
     stream: (messageBytes, messages) =>
       new Promise((resolve, reject) => {
