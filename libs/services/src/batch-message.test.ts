@@ -64,6 +64,18 @@ describe('BatchMessagePool', () => {
     assert.deepEqual(dataV1.StreamBatchesResponse.decode(send(last)).labels, last.labels);
   });
 
+  it('frees a message once, however often it is encoded', async () => {
+    const pool = new BatchMessagePool(2);
+    const first = pool.take(8, 8 * 784);
+    send(first);
+    send(first);
+    await settle();
+    const second = pool.take(8, 8 * 784);
+    const third = pool.take(8, 8 * 784);
+    assert.ok(sameMemory(second, first));
+    assert.ok(!sameMemory(third, first), 'one buffer was handed out twice');
+  });
+
   it('holds the stream back while `depth` messages wait to be encoded', async () => {
     const pool = new BatchMessagePool(2);
     const never = new AbortController().signal;

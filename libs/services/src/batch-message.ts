@@ -76,7 +76,14 @@ export class BatchMessagePool {
     const reused = this.free.findIndex((b) => b.byteLength >= length);
     const memory = reused >= 0 ? this.free.splice(reused, 1)[0]! : Buffer.allocUnsafe(length);
     this.pending++;
-    return layOut(memory.subarray(0, length), count, pixelBytes, () => this.release(memory));
+    let released = false;
+    // Once per message, however often it is encoded: memory handed out twice would be overwritten.
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.release(memory);
+    };
+    return layOut(memory.subarray(0, length), count, pixelBytes, release);
   };
 
   /** Resolves once fewer than `depth` messages wait to be encoded, or when `signal` aborts. */
