@@ -12,7 +12,7 @@
  *    (the slot used again), in order.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -252,6 +252,8 @@ async function main(): Promise<void> {
     controller.kill('SIGTERM');
     await new Promise((r) => controller.once('exit', r));
     await api.close();
+    // The store holds a record per round: about 270 MB a run, left in /tmp it fills a disk.
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,8 +38,27 @@ export function lthRun(campaign: string, out: string, store: string) {
   });
 }
 
+/** Directories tempDir made in this test process: removed when it exits. */
+const madeDirs: string[] = [];
+process.once('exit', () => {
+  if (process.env['LTH_KEEP_TEST_DIRS']) return;
+  for (const dir of madeDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // A directory a child still writes to is left behind: cleaning up never fails a test.
+    }
+  }
+});
+
+/**
+ * A fresh directory for one test process's stores and files, removed when the process exits (a
+ * suite leaves hundreds of megabytes otherwise); LTH_KEEP_TEST_DIRS=1 keeps them to look at.
+ */
 export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `lth-${prefix}-`));
+  const dir = await mkdtemp(join(tmpdir(), `lth-${prefix}-`));
+  madeDirs.push(dir);
+  return dir;
 }
 
 /** What tests leave for people to look at (screenshots): test/output, not removed after the run. */
