@@ -10,7 +10,7 @@
  *    same training in one bare loop, service_peak_rss_megabytes per service, and
  *    finetune_data_wait_fraction: time fine-tuning waited for batches over time it trained
  *    (campaign-overhead.ts);
- *  - with --data-path: only the data path's two lines;
+ *  - with --data-path: only the data path's lines;
  *  - with --torch: torch_images_per_second, the same models, batches and thread counts in PyTorch
  *    (Debian's python3-torch), and ratio_to_torch for each lth backend (torch-lane.ts).
  */
