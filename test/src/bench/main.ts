@@ -5,7 +5,8 @@
  *  - global_prune_seconds: one global magnitude pruning step over 25M weights in 50 tensors;
  *  - data_stream_megabytes_per_second: uint8 batches from the data service over loopback gRPC, the
  *    service in this process and in its own (median of 9 streams);
- *  - grpc_stream_ceiling_megabytes_per_second: the same bytes from bare grpc-js (grpc-ceiling.ts);
+ *  - grpc_stream_ceiling_megabytes_per_second, http2_stream_ceiling_megabytes_per_second: the same
+ *    bytes in messages of the same size from bare grpc-js and from bare node:http2 (transport-ceiling.ts);
  *  - campaign_to_bare_loop: a small campaign through services, gRPC, store and planner against the
  *    same training in one bare loop, service_peak_rss_megabytes per service, and
  *    finetune_data_wait_fraction: time fine-tuning waited for batches over time it trained
@@ -27,7 +28,7 @@ import { pino } from './quiet-logger';
 import { threadsOf, torchLane, type LthThroughput } from './torch-lane';
 import { emit } from './emit';
 import { campaignOverhead } from './campaign-overhead';
-import { startCeilingServer } from './grpc-ceiling';
+import { startCeilingServer, type Transport } from './transport-ceiling';
 
 /** Native TensorFlow's intra-op threads, when set for this process (the one-thread lane). */
 const tensorflowThreads = Number(process.env['TF_NUM_INTRAOP_THREADS']) || undefined;
@@ -180,9 +181,9 @@ async function streamFrom(address: string, server: 'in-process' | 'own process')
   }
 }
 
-/** The same bytes in messages of the same size, from bare grpc-js in its own process. */
-async function streamCeiling(): Promise<void> {
-  const ceiling = await startCeilingServer();
+/** The same bytes in messages of the same size, from a bare `transport` server in its own process. */
+async function streamCeiling(transport: Transport): Promise<void> {
+  const ceiling = await startCeilingServer(transport);
   try {
     for (const batchSize of STREAM_BATCH_SIZES) {
       const messages = Math.ceil(TRAIN_EXAMPLES / batchSize);
@@ -193,7 +194,7 @@ async function streamCeiling(): Promise<void> {
       }
       const value = round(median(runs));
       emit({
-        bench: 'grpc_stream_ceiling_megabytes_per_second',
+        bench: `${transport}_stream_ceiling_megabytes_per_second`,
         batchSize,
         messageBytes,
         value,
@@ -208,7 +209,7 @@ async function streamCeiling(): Promise<void> {
 /**
  * The data path twice: the service in this process (client and server share one thread), and the
  * service as its own process, as `lth run` and the cluster run it (each side has a core); then
- * the transport's ceiling, bare grpc-js, with the same client process.
+ * the transport's ceilings, bare grpc-js and bare HTTP/2, with the same client process.
  */
 async function dataStream(): Promise<void> {
   const store = join(tmpdir(), 'lth-bench-store');
@@ -230,7 +231,8 @@ async function dataStream(): Promise<void> {
   } finally {
     await services.stop();
   }
-  await streamCeiling();
+  await streamCeiling('grpc');
+  await streamCeiling('http2');
 }
 
 async function main(): Promise<void> {
